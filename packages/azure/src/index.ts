@@ -1,0 +1,17 @@
+export {
+  type BlobClients,
+  createBlobClients,
+  createServiceBusClient,
+  parseStorageConnectionString,
+  SERVICE_BUS_RETRY_OPTIONS,
+  type ServiceBusClientOptions,
+} from "./clients.ts";
+export {
+  type TBlobEnv,
+  type TDatabaseAuthEnv,
+  type TServiceBusEnv,
+  ZBlobEnv,
+  ZDatabaseAuthEnv,
+  ZServiceBusEnv,
+} from "./config.ts";
+export { entraPostgresPassword, getAzureCredential, POSTGRES_ENTRA_SCOPE } from "./credential.ts";

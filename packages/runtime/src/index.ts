@@ -1,0 +1,13 @@
+export { type BackoffOptions, computeBackoffMs, sleep } from "./backoff.ts";
+export {
+  ConfigError,
+  parseConfig,
+  zBooleanString,
+  zLogLevel,
+  zPort,
+  zPositiveInt,
+  zPostgresUrl,
+} from "./config.ts";
+export { type Closable, idempotentClose, type RunProcessOptions, runUntilSignalled } from "./lifecycle.ts";
+export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
+export { getFreePort, isPortInUse } from "./ports.ts";

@@ -1,0 +1,88 @@
+import { EventEmitter } from "node:events";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { idempotentClose, runUntilSignalled } from "./lifecycle.ts";
+
+function fakeProcess() {
+  const emitter = new EventEmitter();
+  const exits: number[] = [];
+  return {
+    emitter,
+    exits,
+    proc: {
+      on: emitter.on.bind(emitter),
+      exit: (code: number) => {
+        exits.push(code);
+      },
+    },
+  };
+}
+
+const log = pino({ level: "silent" });
+
+describe("idempotentClose", () => {
+  it("runs the close function once however often it is called", async () => {
+    let calls = 0;
+    const close = idempotentClose(async () => {
+      calls += 1;
+    });
+    await Promise.all([close(), close()]);
+    await close();
+    expect(calls).toBe(1);
+  });
+});
+
+describe("runUntilSignalled", () => {
+  it("closes the component on SIGTERM and resolves 0", async () => {
+    const { emitter, proc } = fakeProcess();
+    let closed = false;
+    const running = runUntilSignalled(
+      async () => ({
+        close: async () => {
+          closed = true;
+        },
+      }),
+      { log, shutdownTimeoutMs: 1_000, proc },
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    emitter.emit("SIGTERM", "SIGTERM");
+    expect(await running).toBe(0);
+    expect(closed).toBe(true);
+  });
+
+  it("gives up after the deadline and resolves 1", async () => {
+    const { emitter, proc } = fakeProcess();
+    const running = runUntilSignalled(async () => ({ close: () => new Promise<void>(() => {}) }), {
+      log,
+      shutdownTimeoutMs: 50,
+      proc,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    emitter.emit("SIGTERM", "SIGTERM");
+    expect(await running).toBe(1);
+  });
+
+  it("forces exit on a second signal", async () => {
+    const { emitter, proc, exits } = fakeProcess();
+    void runUntilSignalled(async () => ({ close: () => new Promise<void>(() => {}) }), {
+      log,
+      shutdownTimeoutMs: 5_000,
+      proc,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    emitter.emit("SIGINT", "SIGINT");
+    emitter.emit("SIGINT", "SIGINT");
+    expect(exits).toEqual([130]);
+  });
+
+  it("resolves 1 when start fails", async () => {
+    const { proc } = fakeProcess();
+    const code = await runUntilSignalled(
+      async () => {
+        throw new Error("no database");
+      },
+      { log, shutdownTimeoutMs: 50, proc },
+    );
+    expect(code).toBe(1);
+  });
+});
