@@ -7,6 +7,11 @@ export {
   type ServiceBusClientOptions,
 } from "./clients.ts";
 export {
+  BLOB_ENV_FIELDS,
+  DATABASE_AUTH_ENV_FIELDS,
+  refineBlobEnv,
+  refineServiceBusEnv,
+  SERVICE_BUS_ENV_FIELDS,
   type TBlobEnv,
   type TDatabaseAuthEnv,
   type TServiceBusEnv,

@@ -2,3 +2,9 @@ export { type CreateDbOptions, createDb, type Db } from "./client.ts";
 export type { Album, Artist, OutboxMessage, Rating, Report } from "./generated/prisma/client.ts";
 export { Prisma, PrismaClient } from "./generated/prisma/client.ts";
 export { ReportKind, ReportStatus } from "./generated/prisma/enums.ts";
+
+/**
+ * LISTEN/NOTIFY channel the accepting transaction notifies after inserting an outbox row,
+ * so a relay wakes at once instead of waiting for its next poll.
+ */
+export const OUTBOX_NOTIFY_CHANNEL = "outbox_messages";

@@ -55,3 +55,11 @@ export const zLogLevel = z.enum(["fatal", "error", "warn", "info", "debug", "tra
 export const zPostgresUrl = z
   .string()
   .refine((value) => /^postgres(ql)?:\/\//.test(value), "expected a postgres:// or postgresql:// URL");
+
+/** Variables every process reads; apps spread these into their own schema. */
+export const BASE_ENV_FIELDS = {
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  LOG_LEVEL: zLogLevel.default("info"),
+  /** Human-readable logs (development only; JSON lines otherwise). */
+  LOG_PRETTY: zBooleanString.default(false),
+};

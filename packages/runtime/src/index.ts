@@ -1,5 +1,6 @@
 export { type BackoffOptions, computeBackoffMs, sleep } from "./backoff.ts";
 export {
+  BASE_ENV_FIELDS,
   ConfigError,
   parseConfig,
   zBooleanString,
