@@ -11,6 +11,8 @@ export const sharedTestConfig = defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: false,
-    reporters: ["default"],
+    // The JSON report lets .ci/run print one "N passed, N failed" line for the whole repo.
+    reporters: ["default", "json"],
+    outputFile: { json: "test-results/vitest.json" },
   },
 });

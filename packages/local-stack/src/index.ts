@@ -5,3 +5,10 @@ export {
   type StartAzuriteOptions,
   startAzurite,
 } from "./azurite.ts";
+export {
+  LOCAL_REPORT_REQUESTS_QUEUE,
+  type LocalStack,
+  type LocalStackOptions,
+  startLocalStack,
+} from "./stack.ts";
+export { readDotenv } from "./state.ts";

@@ -1,0 +1,33 @@
+// Prints one "N passed, N failed, N skipped" line for every Vitest run of the repo
+// (each package writes test-results/vitest.json), so CI has a single closing line.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const root = join(import.meta.dirname, "..");
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const missing = [];
+for (const group of ["apps", "packages"]) {
+  for (const name of readdirSync(join(root, group))) {
+    const dir = join(root, group, name);
+    if (!existsSync(join(dir, "package.json"))) continue;
+    const scripts = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).scripts ?? {};
+    if (!scripts.test?.includes("vitest")) continue;
+    const report = join(dir, "test-results/vitest.json");
+    if (!existsSync(report)) {
+      missing.push(`${group}/${name}`);
+      continue;
+    }
+    const json = JSON.parse(readFileSync(report, "utf8"));
+    passed += json.numPassedTests;
+    failed += json.numFailedTests;
+    skipped += json.numPendingTests + (json.numTodoTests ?? 0);
+  }
+}
+if (missing.length > 0) {
+  console.error(`no Vitest report for: ${missing.join(", ")}`);
+  failed += missing.length;
+}
+process.stdout.write(`${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+process.exit(failed > 0 ? 1 : 0);
