@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Prisma, ReportKind, ReportStatus } from "./index.ts";
+import { createTestDatabase, type TestDatabase } from "./testing.ts";
+
+// Proves schema.prisma and the migrated database agree: every model round-trips through the
+// generated client, and the constraints the migration adds by hand hold.
+describe("schema.prisma and the migrations agree", () => {
+  let test: TestDatabase;
+
+  beforeAll(async () => {
+    test = await createTestDatabase({ name: "schema" });
+  });
+
+  afterAll(async () => {
+    await test?.drop();
+  });
+
+  it("creates, reads and queries artists, albums and ratings (composite primary key)", async () => {
+    const { prisma } = test.db;
+    const artist = await prisma.artist.create({ data: { name: "The Velvet Lanterns", country: "GB" } });
+    const album = await prisma.album.create({
+      data: { title: "Neon Harbour", artistId: artist.id, releaseYear: 1977, genre: "Rock" },
+    });
+    const ratedAt = new Date("2024-03-01T12:00:00.123Z");
+    await prisma.rating.createMany({
+      data: [
+        { userId: "u1", albumId: album.id, score: 5, ratedAt },
+        { userId: "u2", albumId: album.id, score: 3, ratedAt },
+      ],
+    });
+
+    const rating = await prisma.rating.findUnique({
+      where: { userId_albumId: { userId: "u1", albumId: album.id } },
+      include: { album: { include: { artist: true } } },
+    });
+    expect(rating?.ratedAt.toISOString()).toBe(ratedAt.toISOString());
+    expect(rating?.album.artist.name).toBe("The Velvet Lanterns");
+
+    const average = await prisma.rating.aggregate({ where: { albumId: album.id }, _avg: { score: true } });
+    expect(average._avg.score).toBe(4);
+
+    await expect(
+      prisma.rating.create({ data: { userId: "u1", albumId: album.id, score: 4, ratedAt } }),
+    ).rejects.toMatchObject({ code: "P2002" });
+
+    // cascades: deleting the artist removes its albums and their ratings
+    await prisma.artist.delete({ where: { id: artist.id } });
+    expect(await prisma.rating.count()).toBe(0);
+  });
+
+  it("rejects a score outside 1..5 with the hand-added CHECK constraint", async () => {
+    const { prisma, pool } = test.db;
+    const artist = await prisma.artist.create({ data: { name: "Check" } });
+    const album = await prisma.album.create({
+      data: { title: "Six", artistId: artist.id, releaseYear: 2000, genre: "Jazz" },
+    });
+    await expect(
+      prisma.rating.create({ data: { userId: "u", albumId: album.id, score: 6, ratedAt: new Date() } }),
+    ).rejects.toThrow();
+    await expect(
+      pool.query("INSERT INTO ratings (user_id, album_id, score, rated_at) VALUES ('u', $1, 0, now())", [
+        album.id,
+      ]),
+    ).rejects.toMatchObject({ code: "23514", constraint: "ratings_score_check" });
+  });
+
+  it("creates and reads reports with enums, Json, BigInt and database defaults", async () => {
+    const { prisma } = test.db;
+    const parameters = { from: "2024-01-01", to: "2024-12-31", genre: "Rock", minRatings: 10 };
+    const report = await prisma.report.create({
+      data: { kind: ReportKind.popularity, ownerId: "owner-1", parameters, idempotencyKey: "k1" },
+    });
+    expect(report.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(report.status).toBe(ReportStatus.Pending);
+    expect(report.attempts).toBe(0);
+    expect(report.progressRows).toBe(0);
+    expect(report.createdAt).toBeInstanceOf(Date);
+
+    const updated = await prisma.report.update({
+      where: { id: report.id },
+      data: {
+        status: ReportStatus.Completed,
+        sizeBytes: 9_007_199_254_740_993n,
+        rowCount: 42,
+        expectedRows: 42,
+        blobName: `popularity/${report.id}.csv`,
+        completedAt: new Date(),
+      },
+    });
+    expect(updated.sizeBytes).toBe(9_007_199_254_740_993n);
+    expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(report.updatedAt.getTime());
+
+    const found = await prisma.report.findFirst({
+      where: { ownerId: "owner-1", status: { in: [ReportStatus.Completed, ReportStatus.Failed] } },
+    });
+    expect(found?.parameters).toEqual(parameters);
+
+    // a user's reports newest first, keyset on (created_at, id)
+    const page = await prisma.report.findMany({
+      where: { ownerId: "owner-1" },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: 20,
+    });
+    expect(page.map((r) => r.id)).toEqual([report.id]);
+  });
+
+  it("rejects a second report with the same owner and idempotency key (P2002) but not another owner's", async () => {
+    const { prisma } = test.db;
+    const data = { kind: ReportKind.popularity, parameters: {}, idempotencyKey: "same-key" };
+    await prisma.report.create({ data: { ...data, ownerId: "owner-a" } });
+    const error = await prisma.report
+      .create({ data: { ...data, ownerId: "owner-a" } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Prisma.PrismaClientKnownRequestError);
+    expect((error as Prisma.PrismaClientKnownRequestError).code).toBe("P2002");
+    await expect(prisma.report.create({ data: { ...data, ownerId: "owner-b" } })).resolves.toBeDefined();
+    // NULL keys never collide
+    await prisma.report.create({ data: { ...data, idempotencyKey: null, ownerId: "owner-a" } });
+    await prisma.report.create({ data: { ...data, idempotencyKey: null, ownerId: "owner-a" } });
+  });
+
+  it("creates, claims and reads outbox messages", async () => {
+    const { prisma, pool } = test.db;
+    const message = await prisma.outboxMessage.create({
+      data: {
+        type: "reports.export-requested.v1",
+        payload: { reportId: "r1", nested: { n: 1 } },
+        correlationId: "r1",
+        traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      },
+    });
+    expect(message.sentAt).toBeNull();
+    expect(message.attempts).toBe(0);
+
+    const claimed = await pool.query<{ id: string }>(
+      `UPDATE outbox_messages SET locked_by = 'relay-1', locked_until = now() + interval '30 seconds'
+        WHERE id IN (SELECT id FROM outbox_messages WHERE sent_at IS NULL
+                     AND (locked_until IS NULL OR locked_until < now())
+                     ORDER BY created_at LIMIT 10 FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+    );
+    expect(claimed.rows.map((r) => r.id)).toEqual([message.id]);
+
+    await prisma.outboxMessage.update({
+      where: { id: message.id },
+      data: { sentAt: new Date(), attempts: 1 },
+    });
+    expect(await prisma.outboxMessage.count({ where: { sentAt: null } })).toBe(0);
+  });
+
+  it("has the indexes the pipeline's queries rely on", async () => {
+    const { rows } = await test.db.pool.query<{ indexname: string }>(
+      "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname",
+    );
+    expect(rows.map((r) => r.indexname)).toEqual(
+      expect.arrayContaining([
+        "albums_artist_id_idx",
+        "albums_genre_idx",
+        "outbox_messages_sent_at_created_at_idx",
+        "ratings_album_id_rated_at_idx",
+        "ratings_pkey",
+        "ratings_rated_at_idx",
+        "reports_owner_id_created_at_id_idx",
+        "reports_owner_id_idempotency_key_key",
+      ]),
+    );
+  });
+});
