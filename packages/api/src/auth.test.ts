@@ -1,0 +1,139 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuthVerifier, signDevelopmentToken } from "./auth.ts";
+import { AppError } from "./errors.ts";
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
+
+const SECRET = "a-development-secret-of-at-least-32-characters";
+
+async function expectUnauthorized(promise: Promise<unknown>, detail: RegExp) {
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe("UNAUTHORIZED");
+  expect((error as AppError).detail).toMatch(detail);
+}
+
+describe("development auth", () => {
+  const verifier = createAuthVerifier({ mode: "development", secret: SECRET });
+
+  it("accepts a development token and returns its subject", async () => {
+    const token = await signDevelopmentToken(SECRET, "alice");
+    await expect(verifier.verifyAuthorization(`Bearer ${token}`)).resolves.toEqual({ userId: "alice" });
+  });
+
+  it("refuses a missing header, another scheme and garbage", async () => {
+    await expectUnauthorized(verifier.verifyAuthorization(undefined), /Missing Authorization/);
+    await expectUnauthorized(verifier.verifyAuthorization("Basic YWxpY2U6cHc="), /Bearer scheme/);
+    await expectUnauthorized(verifier.verifyAuthorization("Bearer not-a-jwt"), /malformed/);
+  });
+
+  it("refuses a token signed with another secret", async () => {
+    const token = await signDevelopmentToken("another-secret-that-is-also-32-characters", "alice");
+    await expectUnauthorized(verifier.verifyAuthorization(`Bearer ${token}`), /signature/);
+  });
+
+  it("refuses an expired token", async () => {
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("alice")
+      .setIssuer("report-exports-dev")
+      .setAudience("report-exports")
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 120)
+      .sign(new TextEncoder().encode(SECRET));
+    await expectUnauthorized(verifier.verifyToken(token), /expired/);
+  });
+
+  it("refuses a wrong issuer or audience", async () => {
+    const base = () =>
+      new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("alice").setExpirationTime("1h");
+    const key = new TextEncoder().encode(SECRET);
+    const wrongIssuer = await base().setIssuer("someone-else").setAudience("report-exports").sign(key);
+    const wrongAudience = await base().setIssuer("report-exports-dev").setAudience("other-api").sign(key);
+    await expectUnauthorized(verifier.verifyToken(wrongIssuer), /issuer/);
+    await expectUnauthorized(verifier.verifyToken(wrongAudience), /audience/);
+  });
+
+  it("signs tokens with a ttl in seconds", async () => {
+    const token = await signDevelopmentToken(SECRET, "bob", 60);
+    const payload = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
+    expect(payload.exp - payload.iat).toBe(60);
+  });
+});
+
+describe("oidc auth against a real JWKS endpoint", () => {
+  let server: Server;
+  let jwksUrl: string;
+  let privateKey: PrivateKey;
+  let otherPrivateKey: PrivateKey;
+  const issuer = "https://login.example.test/tenant/v2.0";
+  const audience = "api://report-exports";
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair("RS256");
+    const other = await generateKeyPair("RS256");
+    privateKey = pair.privateKey;
+    otherPrivateKey = other.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: "key-1", alg: "RS256", use: "sig" };
+    server = createServer((req, res) => {
+      if (req.url === "/keys") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ keys: [jwk] }));
+        return;
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/keys`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  function sign(key: PrivateKey, claims: { iss?: string; aud?: string; sub?: string }) {
+    const jwt = new SignJWT({}).setProtectedHeader({ alg: "RS256", kid: "key-1" }).setExpirationTime("5m");
+    if (claims.iss) jwt.setIssuer(claims.iss);
+    if (claims.aud) jwt.setAudience(claims.aud);
+    if (claims.sub) jwt.setSubject(claims.sub);
+    return jwt.sign(key);
+  }
+
+  it("accepts a token signed by the provider's key", async () => {
+    const verifier = createAuthVerifier({ mode: "oidc", issuer, audience, jwksUrl });
+    const token = await sign(privateKey, { iss: issuer, aud: audience, sub: "user-oid-1" });
+    await expect(verifier.verifyAuthorization(`Bearer ${token}`)).resolves.toEqual({ userId: "user-oid-1" });
+  });
+
+  it("refuses a token signed by a key not in the JWKS", async () => {
+    const verifier = createAuthVerifier({ mode: "oidc", issuer, audience, jwksUrl });
+    const token = await sign(otherPrivateKey, { iss: issuer, aud: audience, sub: "mallory" });
+    await expectUnauthorized(verifier.verifyToken(token), /signature/);
+  });
+
+  it("refuses the wrong audience, the wrong issuer and a token without subject", async () => {
+    const verifier = createAuthVerifier({ mode: "oidc", issuer, audience, jwksUrl });
+    await expectUnauthorized(
+      verifier.verifyToken(await sign(privateKey, { iss: issuer, aud: "api://other", sub: "a" })),
+      /audience/,
+    );
+    await expectUnauthorized(
+      verifier.verifyToken(await sign(privateKey, { iss: "https://evil.test", aud: audience, sub: "a" })),
+      /issuer/,
+    );
+    await expectUnauthorized(
+      verifier.verifyToken(await sign(privateKey, { iss: issuer, aud: audience })),
+      /subject/,
+    );
+  });
+
+  it("refuses a development token in oidc mode", async () => {
+    const verifier = createAuthVerifier({ mode: "oidc", issuer, audience, jwksUrl });
+    await expectUnauthorized(verifier.verifyToken(await signDevelopmentToken(SECRET, "alice")), /algorithm/);
+  });
+});

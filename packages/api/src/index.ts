@@ -1,0 +1,48 @@
+export {
+  type AuthConfig,
+  type AuthUser,
+  type AuthVerifier,
+  createAuthVerifier,
+  DEVELOPMENT_AUDIENCE,
+  DEVELOPMENT_ISSUER,
+  DEVELOPMENT_TOKEN_TTL,
+  extractBearerToken,
+  signDevelopmentToken,
+} from "./auth.ts";
+export {
+  CSV_CONTENT_TYPE,
+  createDownloadUrlSigner,
+  type DownloadUrlRequest,
+  type DownloadUrlSigner,
+  type DownloadUrlSignerOptions,
+  reportFileName,
+} from "./download-url.ts";
+export {
+  AppError,
+  type AppErrorOptions,
+  fieldErrorsFromZod,
+  isAppError,
+  isDatabaseUnavailable,
+  parseInput,
+  problemType,
+  toAppError,
+  toProblem,
+  validationError,
+} from "./errors.ts";
+export {
+  decodeReportCursor,
+  encodeReportCursor,
+  type GetReportArgs,
+  getReport,
+  isFinalReport,
+  type ListReportsArgs,
+  listReports,
+  REPORT_POLL_AFTER_SECONDS,
+  REPORT_SELECT,
+  type ReportRow,
+  type RequestReportArgs,
+  type RequestReportResult,
+  requestReport,
+  toReportResource,
+} from "./services/reports.ts";
+export { createTraceparent, isValidTraceparent, resolveTraceparent } from "./traceparent.ts";

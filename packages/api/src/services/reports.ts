@@ -1,0 +1,274 @@
+import { randomUUID } from "node:crypto";
+import {
+  EXPORT_REQUESTED_V1,
+  FINAL_REPORT_STATUSES,
+  type TExportRequestedV1,
+  type TGetReportInput,
+  type TListReportsInput,
+  type TPopularityReportParameters,
+  type TReport,
+  type TReportPage,
+  type TRequestReportInput,
+  ZGetReportInput,
+  ZListReportsInput,
+  ZPopularityReportParameters,
+  ZRequestReportInput,
+} from "@reports/contracts";
+import { type Db, OUTBOX_NOTIFY_CHANNEL, Prisma } from "@reports/db";
+import { z } from "zod";
+import type { AuthUser } from "../auth.ts";
+import { type DownloadUrlSigner, reportFileName } from "../download-url.ts";
+import { AppError, parseInput } from "../errors.ts";
+
+/** The columns a report resource is built from. */
+export const REPORT_SELECT = {
+  id: true,
+  kind: true,
+  ownerId: true,
+  parameters: true,
+  status: true,
+  idempotencyKey: true,
+  createdAt: true,
+  updatedAt: true,
+  startedAt: true,
+  completedAt: true,
+  progressRows: true,
+  expectedRows: true,
+  rowCount: true,
+  sizeBytes: true,
+  blobName: true,
+  error: true,
+} satisfies Prisma.ReportSelect;
+
+export type ReportRow = Prisma.ReportGetPayload<{ select: typeof REPORT_SELECT }>;
+
+/** Seconds a client should wait before polling a report that is not final yet. */
+export const REPORT_POLL_AFTER_SECONDS = 2;
+
+/** Maps a row to the public resource; `downloadUrl` is minted by the caller, never stored. */
+export function toReportResource(row: ReportRow, downloadUrl?: string): TReport {
+  const report: TReport = {
+    reportId: row.id,
+    kind: row.kind,
+    status: row.status,
+    parameters: ZPopularityReportParameters.parse(row.parameters),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+  if (row.startedAt) report.startedAt = row.startedAt.toISOString();
+  if (row.completedAt) report.completedAt = row.completedAt.toISOString();
+  if (row.status === "Processing" || row.status === "Completed") {
+    report.progress = { rowsWritten: row.progressRows, totalRows: row.expectedRows };
+  }
+  if (row.rowCount !== null) report.rowCount = row.rowCount;
+  if (row.sizeBytes !== null) report.sizeBytes = Number(row.sizeBytes);
+  if (downloadUrl) report.downloadUrl = downloadUrl;
+  if (row.status === "Failed" && row.error) report.error = row.error;
+  return report;
+}
+
+/** True once the report will not change any more (no `Retry-After`, no more polling). */
+export function isFinalReport(report: Pick<TReport, "status">): boolean {
+  return FINAL_REPORT_STATUSES.has(report.status);
+}
+
+// Parameters compared independently of key order (jsonb does not keep it).
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function toJsonObject(parameters: TPopularityReportParameters): Prisma.InputJsonObject {
+  return JSON.parse(JSON.stringify(parameters)) as Prisma.InputJsonObject;
+}
+
+async function findByIdempotencyKey(db: Db, ownerId: string, idempotencyKey: string) {
+  return db.prisma.report.findUnique({
+    where: { ownerId_idempotencyKey: { ownerId, idempotencyKey } },
+    select: REPORT_SELECT,
+  });
+}
+
+function replayOrConflict(existing: ReportRow, parameters: TPopularityReportParameters) {
+  if (canonicalJson(existing.parameters) !== canonicalJson(toJsonObject(parameters))) {
+    throw new AppError(
+      "CONFLICT",
+      "This Idempotency-Key was already used for a request with different parameters.",
+    );
+  }
+  return { report: toReportResource(existing), created: false };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
+}
+
+export interface RequestReportArgs {
+  db: Db;
+  user: AuthUser;
+  /** Validated here with ZRequestReportInput. */
+  input: z.input<typeof ZRequestReportInput>;
+  /** W3C trace context of the accepting request, carried to the worker. */
+  traceparent?: string | undefined;
+}
+
+export interface RequestReportResult {
+  report: TReport;
+  /** False when an earlier request with the same Idempotency-Key is returned instead. */
+  created: boolean;
+}
+
+/**
+ * Accepts a report request: the Pending report row and its outbox row are written in one
+ * transaction (so a request is never accepted without its message, nor the reverse), and
+ * the relay is woken with NOTIFY, which PostgreSQL delivers only on commit.
+ */
+export async function requestReport({
+  db,
+  user,
+  input,
+  traceparent,
+}: RequestReportArgs): Promise<RequestReportResult> {
+  const { kind, parameters, idempotencyKey }: TRequestReportInput = parseInput(ZRequestReportInput, input);
+
+  if (idempotencyKey) {
+    const existing = await findByIdempotencyKey(db, user.userId, idempotencyKey);
+    if (existing) return replayOrConflict(existing, parameters);
+  }
+
+  const reportId = randomUUID();
+  const requestedAt = new Date();
+  const message: TExportRequestedV1 = {
+    type: EXPORT_REQUESTED_V1,
+    reportId,
+    kind,
+    ownerId: user.userId,
+    parameters,
+    requestedAt: requestedAt.toISOString(),
+  };
+
+  try {
+    const row = await db.prisma.$transaction(async (tx) => {
+      const created = await tx.report.create({
+        data: {
+          id: reportId,
+          kind,
+          ownerId: user.userId,
+          parameters: toJsonObject(parameters),
+          status: "Pending",
+          idempotencyKey: idempotencyKey ?? null,
+          createdAt: requestedAt,
+          updatedAt: requestedAt,
+        },
+        select: REPORT_SELECT,
+      });
+      await tx.outboxMessage.create({
+        data: {
+          type: EXPORT_REQUESTED_V1,
+          payload: JSON.parse(JSON.stringify(message)) as Prisma.InputJsonObject,
+          correlationId: reportId,
+          traceparent: traceparent ?? null,
+        },
+        select: { id: true },
+      });
+      await tx.$executeRaw`SELECT pg_notify(${OUTBOX_NOTIFY_CHANNEL}, '')`;
+      return created;
+    });
+    return { report: toReportResource(row), created: true };
+  } catch (err) {
+    // Two requests with the same key raced; the loser answers with the winner's report.
+    if (idempotencyKey && isUniqueViolation(err)) {
+      const existing = await findByIdempotencyKey(db, user.userId, idempotencyKey);
+      if (existing) return replayOrConflict(existing, parameters);
+    }
+    throw err;
+  }
+}
+
+export interface GetReportArgs {
+  db: Db;
+  signer: DownloadUrlSigner;
+  user: AuthUser;
+  input: TGetReportInput;
+}
+
+/**
+ * One report of the caller's. Someone else's report answers exactly like an unknown id, so
+ * ids cannot be probed. A Completed report gets a freshly minted download link.
+ */
+export async function getReport({ db, signer, user, input }: GetReportArgs): Promise<TReport> {
+  const { reportId } = parseInput(ZGetReportInput, input);
+  const row = await db.prisma.report.findFirst({
+    where: { id: reportId, ownerId: user.userId },
+    select: REPORT_SELECT,
+  });
+  if (!row) throw new AppError("NOT_FOUND", `Report ${reportId} does not exist.`);
+  const downloadUrl =
+    row.status === "Completed" && row.blobName
+      ? await signer.createDownloadUrl({ blobName: row.blobName, fileName: reportFileName(row.id) })
+      : undefined;
+  return toReportResource(row, downloadUrl);
+}
+
+const ZCursor = z.tuple([z.iso.datetime(), z.uuid()]);
+
+/** Opaque keyset cursor over (created_at, id): base64url of `[createdAt, id]`. */
+export function encodeReportCursor(row: { createdAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString("base64url");
+}
+
+export function decodeReportCursor(cursor: string): { createdAt: Date; id: string } {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    decoded = undefined;
+  }
+  const result = ZCursor.safeParse(decoded);
+  if (!result.success) {
+    throw new AppError("BAD_REQUEST", "The cursor is not valid; use a nextCursor from a previous page.", {
+      fieldErrors: [{ field: "cursor", message: "not a cursor returned by this API" }],
+    });
+  }
+  return { createdAt: new Date(result.data[0]), id: result.data[1] };
+}
+
+export interface ListReportsArgs {
+  db: Db;
+  user: AuthUser;
+  input: z.input<typeof ZListReportsInput>;
+}
+
+/** The caller's reports, newest first, keyset-paginated (stable while new reports arrive). */
+export async function listReports({ db, user, input }: ListReportsArgs): Promise<TReportPage> {
+  const { cursor, limit }: TListReportsInput = parseInput(ZListReportsInput, input);
+  const after = cursor ? decodeReportCursor(cursor) : undefined;
+  const rows = await db.prisma.report.findMany({
+    where: {
+      ownerId: user.userId,
+      ...(after
+        ? {
+            OR: [
+              { createdAt: { lt: after.createdAt } },
+              { createdAt: after.createdAt, id: { lt: after.id } },
+            ],
+          }
+        : {}),
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit + 1,
+    select: REPORT_SELECT,
+  });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => toReportResource(row)),
+    nextCursor: rows.length > limit && last ? encodeReportCursor(last) : null,
+  };
+}

@@ -1,0 +1,66 @@
+import type { Db } from "@reports/db";
+import type { Logger } from "@reports/runtime";
+import type { AuthUser, AuthVerifier } from "../auth.ts";
+import type { DownloadUrlSigner } from "../download-url.ts";
+import { type AppError, toAppError } from "../errors.ts";
+import { resolveTraceparent } from "../traceparent.ts";
+
+/** What the procedures need from the process: one instance each, built at start. */
+export interface ApiDeps {
+  db: Db;
+  signer: DownloadUrlSigner;
+  log?: Logger | undefined;
+}
+
+export interface CreateContextInnerOptions extends ApiDeps {
+  /** The authenticated caller, or null. */
+  user?: AuthUser | null;
+  /** Why the caller is not authenticated; protected procedures throw it. */
+  authError?: AppError | undefined;
+  traceparent?: string | undefined;
+}
+
+/** The context without any HTTP: tests and server-side callers build it directly. */
+export function createContextInner(options: CreateContextInnerOptions) {
+  return {
+    db: options.db,
+    signer: options.signer,
+    log: options.log,
+    user: options.user ?? null,
+    authError: options.authError,
+    traceparent: options.traceparent,
+  };
+}
+
+export type Context = ReturnType<typeof createContextInner>;
+
+export interface CreateContextOptions {
+  headers: Headers;
+  deps: ApiDeps & { auth: AuthVerifier };
+  /**
+   * A token from somewhere other than the Authorization header (e.g. the dashboard's
+   * session cookie); used only when no Authorization header is sent.
+   */
+  token?: string | null | undefined;
+}
+
+/** Per request: verifies the bearer token (if any) and carries the trace context. */
+export async function createContext({ headers, deps, token }: CreateContextOptions): Promise<Context> {
+  const authorization = headers.get("authorization");
+  let user: AuthUser | null = null;
+  let authError: AppError | undefined;
+  try {
+    user =
+      !authorization && token
+        ? await deps.auth.verifyToken(token)
+        : await deps.auth.verifyAuthorization(authorization);
+  } catch (err) {
+    authError = toAppError(err);
+  }
+  return createContextInner({
+    ...deps,
+    user,
+    authError,
+    traceparent: resolveTraceparent(headers.get("traceparent")),
+  });
+}

@@ -1,0 +1,197 @@
+import { z } from "zod";
+import { createDocument, type ZodOpenApiResponseObject } from "zod-openapi";
+import { ZFieldError, ZProblem } from "./errors.ts";
+import {
+  ZListReportsInput,
+  ZPopularityReportParameters,
+  ZReport,
+  ZReportAccepted,
+  ZReportPage,
+} from "./reports.ts";
+
+/** Body of GET /healthz. */
+export const ZHealth = z.object({
+  status: z.enum(["ok", "unavailable"]),
+  /** Why the app is unavailable (e.g. the database cannot be reached). */
+  reason: z.string().optional(),
+});
+export type THealth = z.infer<typeof ZHealth>;
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+const problem = (description: string): ZodOpenApiResponseObject => ({
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ZProblem } },
+});
+
+const retryAfter = z
+  .string()
+  .regex(/^\d+$/)
+  .meta({ description: "Seconds to wait before polling again.", example: "2" });
+
+const unauthorized = problem("No bearer token, or one that is invalid or expired.");
+const badRequest = problem("Invalid input; `errors` names each bad field.");
+const unavailable: ZodOpenApiResponseObject = {
+  ...problem("The database is unreachable; nothing was accepted. Retry after the given delay."),
+  headers: z.object({ "Retry-After": retryAfter }),
+};
+
+const reportIdPath = z.object({
+  reportId: z.uuid().meta({ description: "The id returned by POST /reports/popularity." }),
+});
+
+export interface OpenApiDocumentOptions {
+  /** Public base URL of the API, e.g. `https://reports.example.com`; omitted = same origin. */
+  serverUrl?: string;
+  version?: string;
+}
+
+/**
+ * The OpenAPI 3.1 document of the REST API, generated from the same zod contracts the
+ * handlers validate with (never written by hand).
+ */
+export function createOpenApiDocument(options: OpenApiDocumentOptions = {}) {
+  return createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "MusicAlbums report exports",
+      version: options.version ?? "1.0.0",
+      description:
+        "Asynchronous report exports. Request a popularity report, poll the URL in `Location` " +
+        "(honouring `Retry-After`) until it is `Completed` or `Failed`, then download the CSV " +
+        "from the short-lived `downloadUrl`. Errors are `application/problem+json` (RFC 9457).",
+    },
+    servers: [{ url: options.serverUrl ?? "/" }],
+    security: [{ bearerAuth: [] }],
+    tags: [
+      { name: "reports", description: "Request, watch and download reports." },
+      { name: "operations", description: "Health." },
+    ],
+    components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description:
+            "An OpenID Connect access token (production) or a development token from " +
+            "`npm run token -- --user <id>` (local stack).",
+        },
+      },
+      schemas: {
+        PopularityReportParameters: ZPopularityReportParameters,
+        ReportAccepted: ZReportAccepted,
+        Report: ZReport,
+        ReportPage: ZReportPage,
+        Problem: ZProblem,
+        FieldError: ZFieldError,
+        Health: ZHealth,
+      },
+    },
+    paths: {
+      "/reports/popularity": {
+        post: {
+          tags: ["reports"],
+          operationId: "requestPopularityReport",
+          summary: "Request a popularity report",
+          description:
+            "Accepts the request (report row and outbox row in one transaction) and answers " +
+            "202 at once; the report is computed asynchronously. The same `Idempotency-Key` " +
+            "from the same user returns the same report.",
+          requestParams: {
+            header: z.object({
+              "Idempotency-Key": z
+                .string()
+                .min(1)
+                .max(255)
+                .optional()
+                .meta({ description: "Makes retries of this request safe." }),
+              traceparent: z
+                .string()
+                .optional()
+                .meta({ description: "W3C trace context, carried to the worker." }),
+            }),
+          },
+          requestBody: {
+            required: false,
+            description: "The report parameters; all optional. An empty body means the defaults.",
+            content: { "application/json": { schema: ZPopularityReportParameters } },
+          },
+          responses: {
+            "202": {
+              description: "Accepted; poll `Location`.",
+              headers: z.object({
+                Location: z.string().meta({ description: "/reports/{reportId}", example: "/reports/<uuid>" }),
+                "Retry-After": retryAfter,
+              }),
+              content: { "application/json": { schema: ZReportAccepted } },
+            },
+            "400": badRequest,
+            "401": unauthorized,
+            "409": problem("The Idempotency-Key was used before with different parameters."),
+            "415": problem("The body is not JSON."),
+            "503": unavailable,
+          },
+        },
+      },
+      "/reports/{reportId}": {
+        get: {
+          tags: ["reports"],
+          operationId: "getReport",
+          summary: "Get a report's status (and its download link once completed)",
+          requestParams: { path: reportIdPath },
+          responses: {
+            "200": {
+              description:
+                "The report. `Retry-After` is sent while it is Pending or Processing; " +
+                "`downloadUrl` is minted per request and expires within minutes.",
+              headers: z.object({ "Retry-After": retryAfter.optional() }),
+              content: { "application/json": { schema: ZReport } },
+            },
+            "400": problem("The id is not a UUID."),
+            "401": unauthorized,
+            "404": problem("No such report for this user."),
+            "503": unavailable,
+          },
+        },
+      },
+      "/reports": {
+        get: {
+          tags: ["reports"],
+          operationId: "listReports",
+          summary: "List the caller's reports, newest first",
+          requestParams: { query: ZListReportsInput },
+          responses: {
+            "200": {
+              description: "One page; pass `nextCursor` as `cursor` for the next.",
+              content: { "application/json": { schema: ZReportPage } },
+            },
+            "400": badRequest,
+            "401": unauthorized,
+            "503": unavailable,
+          },
+        },
+      },
+      "/healthz": {
+        get: {
+          tags: ["operations"],
+          operationId: "getHealth",
+          summary: "Liveness and database reachability",
+          security: [],
+          responses: {
+            "200": {
+              description: "The app can reach its database.",
+              content: { "application/json": { schema: ZHealth } },
+            },
+            "503": {
+              description: "The database cannot be reached.",
+              content: { "application/json": { schema: ZHealth } },
+            },
+          },
+        },
+      },
+    },
+  });
+}
+
+export type OpenApiDocument = ReturnType<typeof createOpenApiDocument>;
