@@ -1,0 +1,169 @@
+// The web app: Next.js standalone server (REST, tRPC, OpenAPI, dashboard) behind HTTPS ingress.
+
+@description('Name of the web Container App.')
+param name string
+
+@description('Azure region of the app.')
+param location string = resourceGroup().location
+
+@description('Tags applied to the app (azd-service-name is added here).')
+param tags object = {}
+
+@description('Resource id of the Container Apps environment.')
+param containerAppsEnvironmentId string
+
+@description('Login server of the registry the image is pulled from.')
+param containerRegistryServer string
+
+@description('Full image reference. azd replaces it on deploy; the default is a public placeholder for the first provision.')
+param imageName string
+
+@description('Resource id of the web app user-assigned identity.')
+param identityId string
+
+@description('Client id of the web app identity (AZURE_CLIENT_ID for DefaultAzureCredential).')
+param identityClientId string
+
+@description('PostgreSQL connection URL for the web identity (user = identity name, no password: an Entra token is used).')
+param databaseUrl string
+
+@description('Blob service endpoint, e.g. https://account.blob.core.windows.net/.')
+param blobAccountUrl string
+
+@description('Blob container holding the report files.')
+param blobContainer string
+
+@description('OIDC issuer of the bearer tokens the API accepts.')
+param authIssuer string
+
+@description('Expected audience of the bearer tokens.')
+param authAudience string
+
+@description('JWKS URL used to verify the bearer tokens.')
+param authJwksUrl string
+
+@description('Lifetime of a download link (seconds).')
+param downloadUrlTtlSeconds int
+
+@description('pino log level.')
+param logLevel string
+
+@description('Minimum replicas; 1 avoids a cold start on the first request after idle.')
+param minReplicas int
+
+@description('Maximum replicas.')
+param maxReplicas int
+
+var port = 3000
+
+resource app 'Microsoft.App/containerApps@2025-01-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': 'web' })
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    environmentId: containerAppsEnvironmentId
+    workloadProfileName: 'Consumption'
+    configuration: {
+      activeRevisionsMode: 'Single'
+      ingress: {
+        external: true
+        targetPort: port
+        transport: 'auto'
+        allowInsecure: false
+      }
+      registries: [
+        {
+          server: containerRegistryServer
+          identity: identityId
+        }
+      ]
+      // No secrets: every credential is the managed identity's token.
+      secrets: []
+    }
+    template: {
+      containers: [
+        {
+          name: 'web'
+          image: imageName
+          resources: {
+            cpu: json('0.5')
+            memory: '1Gi'
+          }
+          env: [
+            { name: 'NODE_ENV', value: 'production' }
+            { name: 'LOG_LEVEL', value: logLevel }
+            { name: 'LOG_PRETTY', value: 'false' }
+            { name: 'PORT', value: string(port) }
+            { name: 'HOSTNAME', value: '0.0.0.0' }
+            { name: 'DATABASE_URL', value: databaseUrl }
+            { name: 'DATABASE_AUTH', value: 'entra' }
+            { name: 'BLOB_ACCOUNT_URL', value: blobAccountUrl }
+            { name: 'BLOB_CONTAINER', value: blobContainer }
+            { name: 'AZURE_CLIENT_ID', value: identityClientId }
+            { name: 'AUTH_MODE', value: 'oidc' }
+            { name: 'AUTH_ISSUER', value: authIssuer }
+            { name: 'AUTH_AUDIENCE', value: authAudience }
+            { name: 'AUTH_JWKS_URL', value: authJwksUrl }
+            { name: 'DOWNLOAD_URL_TTL_SECONDS', value: string(downloadUrlTtlSeconds) }
+          ]
+          // /healthz answers 503 while the database is unreachable. It drives readiness only:
+          // restarting or refusing to start replicas cannot fix a database outage, so the
+          // startup and liveness probes check that the server accepts connections.
+          probes: [
+            {
+              type: 'Startup'
+              tcpSocket: {
+                port: port
+              }
+              initialDelaySeconds: 3
+              periodSeconds: 5
+              failureThreshold: 10
+            }
+            {
+              type: 'Readiness'
+              httpGet: {
+                path: '/healthz'
+                port: port
+              }
+              periodSeconds: 10
+              timeoutSeconds: 5
+              failureThreshold: 3
+            }
+            {
+              type: 'Liveness'
+              tcpSocket: {
+                port: port
+              }
+              periodSeconds: 30
+              failureThreshold: 3
+            }
+          ]
+        }
+      ]
+      scale: {
+        minReplicas: minReplicas
+        maxReplicas: maxReplicas
+        rules: [
+          {
+            name: 'http-concurrency'
+            http: {
+              metadata: {
+                concurrentRequests: '50'
+              }
+            }
+          }
+        ]
+      }
+    }
+  }
+}
+
+output name string = app.name
+output fqdn string = app.properties.configuration.ingress.fqdn
+output uri string = 'https://${app.properties.configuration.ingress.fqdn}'
