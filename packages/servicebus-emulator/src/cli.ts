@@ -1,0 +1,94 @@
+import path from "node:path";
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { readConfigFile } from "./config.ts";
+import { startEmulator } from "./emulator.ts";
+import type { QueueOptions } from "./options.ts";
+
+const USAGE = `Usage: servicebus-emulator [--port N] [--host H] [--queue NAME ...] [--config FILE] [--data-dir DIR]
+                          [--key-name NAME] [--key KEY] [--log-level LEVEL]
+
+Prints the connection string on stdout once listening; logs go to stderr as JSON lines.
+  --port N          TCP port (default 5672; 0 picks a free port)
+  --host H          interface to listen on (default 127.0.0.1)
+  --queue NAME      declare a queue with default properties (repeatable)
+  --config FILE     JSON file: { "queues": [ { "name": "...", "lockDurationMs": "PT30S", ... } ] }
+  --data-dir DIR    keep messages in DIR across restarts (default: in memory)
+  --key-name NAME   SAS key name (default RootManageSharedAccessKey)
+  --key KEY         SAS key (default SAS_KEY_VALUE)
+  --log-level L     fatal|error|warn|info|debug|trace|silent (default info)`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      queue: { type: "string", multiple: true },
+      config: { type: "string" },
+      "data-dir": { type: "string" },
+      "key-name": { type: "string" },
+      key: { type: "string" },
+      "log-level": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const log = pino(
+    { level: values["log-level"] ?? "info", base: { service: "servicebus-emulator" } },
+    pino.destination(2),
+  );
+  const config = values.config ? await readConfigFile(values.config) : undefined;
+  const queues: QueueOptions[] = [
+    ...(config?.queues ?? []),
+    ...(values.queue ?? []).map((name) => ({ name })),
+  ];
+  if (queues.length === 0) throw new Error("declare at least one queue with --queue NAME or --config FILE");
+  const port = values.port !== undefined ? Number(values.port) : (config?.port ?? 5672);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port: invalid port ${values.port}`);
+  const dataDir = values["data-dir"] ?? config?.dataDir;
+
+  const emulator = await startEmulator({
+    port,
+    host: values.host ?? config?.host,
+    queues,
+    dataDir: dataDir ? path.resolve(dataDir) : undefined,
+    keyName: values["key-name"],
+    key: values.key,
+    logger: log,
+  });
+  process.stdout.write(`${emulator.connectionString}\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, "second signal, exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    const deadline = setTimeout(() => {
+      log.error("shutdown took longer than 10 s, exiting");
+      process.exit(1);
+    }, 10_000);
+    deadline.unref();
+    emulator.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`servicebus-emulator: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,2 @@
+export { startEmulator } from "./emulator.ts";
+export type { EmulatorOptions, QueueOptions, RunningEmulator } from "./options.ts";
