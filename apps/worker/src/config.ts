@@ -1,0 +1,54 @@
+import {
+  BLOB_ENV_FIELDS,
+  DATABASE_AUTH_ENV_FIELDS,
+  refineBlobEnv,
+  refineServiceBusEnv,
+  SERVICE_BUS_ENV_FIELDS,
+} from "@reports/azure";
+import { BASE_ENV_FIELDS, parseConfig, zPositiveInt, zPostgresUrl } from "@reports/runtime";
+import { z } from "zod";
+
+const ALWAYS = () => true;
+
+/** The worker's whole configuration; nothing else in the worker reads `process.env`. */
+export const ZWorkerEnv = z
+  .object({
+    ...BASE_ENV_FIELDS,
+    DATABASE_URL: zPostgresUrl,
+    ...DATABASE_AUTH_ENV_FIELDS,
+    ...SERVICE_BUS_ENV_FIELDS,
+    ...BLOB_ENV_FIELDS,
+    /** Exports processed at once by this instance (Service Bus maxConcurrentCalls). */
+    WORKER_CONCURRENCY: zPositiveInt.max(64).default(2),
+    /** Outbox rows claimed and sent per relay round trip. */
+    RELAY_BATCH_SIZE: zPositiveInt.max(1_000).default(50),
+    /** Polling fallback when no NOTIFY arrives. */
+    RELAY_POLL_INTERVAL_MS: zPositiveInt.default(2_000),
+    /**
+     * How long a relay owns the rows it claimed. Longer than one send can take (the SDK's
+     * retries included); when it runs out another relay may send the rows again, which the
+     * queue's duplicate detection then drops.
+     */
+    RELAY_LEASE_MS: zPositiveInt.default(60_000),
+    /** Deliveries of one export message before it is given up; must equal the queue's maxDeliveryCount. */
+    EXPORT_MAX_DELIVERIES: zPositiveInt.max(100).default(5),
+    /** First delay before a failed export is abandoned for redelivery; doubles per delivery. */
+    EXPORT_RETRY_BASE_MS: zPositiveInt.default(2_000),
+    /** Upper bound of that delay (the message lock is renewed while waiting). */
+    EXPORT_RETRY_MAX_MS: zPositiveInt.default(60_000),
+    /** How long the SDK keeps renewing a message lock: must cover the longest export. */
+    EXPORT_LOCK_RENEWAL_MS: zPositiveInt.default(30 * 60_000),
+    /** Deadline for a graceful stop after SIGTERM (Container Apps waits 30 s by default). */
+    SHUTDOWN_TIMEOUT_MS: zPositiveInt.default(30_000),
+  })
+  // `when`: run the either/or checks even when another variable is already invalid, so one
+  // start attempt names every problem (zod skips refinements of a failed object otherwise).
+  // Both refinements only read optional string fields, which is safe on a partial value.
+  .superRefine(refineServiceBusEnv, { when: ALWAYS })
+  .superRefine(refineBlobEnv, { when: ALWAYS });
+export type TWorkerEnv = z.infer<typeof ZWorkerEnv>;
+
+/** Validates the environment once at start; throws ConfigError naming every bad variable. */
+export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): TWorkerEnv {
+  return parseConfig(ZWorkerEnv, env);
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { ServiceBusClient } from "@azure/service-bus";
+import type { BlobServiceClient } from "@azure/storage-blob";
+import { createBlobClients, createServiceBusClient, entraPostgresPassword } from "@reports/azure";
+import { createDb, type Db } from "@reports/db";
+import type { Closable, Logger } from "@reports/runtime";
+import type { TWorkerEnv } from "./config.ts";
+import { startConsumer } from "./consumer/start-consumer.ts";
+import { startDeadLetterWatcher } from "./consumer/start-dead-letter-watcher.ts";
+import { startRelay } from "./relay/start-relay.ts";
+
+export interface WorkerDependencies {
+  log: Logger;
+  /** Injected clients are used as given and NOT closed by the worker (their owner closes them). */
+  db?: Db;
+  serviceBus?: ServiceBusClient;
+  blob?: BlobServiceClient;
+  /** Turn parts off (tests): all default to true. */
+  relay?: boolean;
+  consumer?: boolean;
+  deadLetterWatcher?: boolean;
+}
+
+/** Connections: the LISTEN one, the relay's statements, and per export a lock + a cursor connection. */
+function poolSizeFor(config: TWorkerEnv) {
+  return config.WORKER_CONCURRENCY * 2 + 4;
+}
+
+/**
+ * Starts the worker: outbox relay, export consumer and dead-letter watcher. Resolves once
+ * the database answers, the blob container exists and the receivers are subscribed.
+ */
+export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies): Promise<Closable> {
+  const { log } = deps;
+  const relayId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const ownDb = deps.db === undefined;
+  const db =
+    deps.db ??
+    createDb({
+      url: config.DATABASE_URL,
+      maxConnections: poolSizeFor(config),
+      applicationName: "reports-worker",
+      ...(config.DATABASE_AUTH === "entra" ? { password: entraPostgresPassword() } : {}),
+    });
+  const ownServiceBus = deps.serviceBus === undefined;
+  let serviceBus: ServiceBusClient | undefined;
+  try {
+    const started = Date.now();
+    await db.pool.query("SELECT 1");
+    const blob = deps.blob ?? createBlobClients(config).service;
+    const container = blob.getContainerClient(config.BLOB_CONTAINER);
+    await container.createIfNotExists();
+    serviceBus = deps.serviceBus ?? createServiceBusClient(config);
+    const sb = serviceBus;
+
+    const relay =
+      deps.relay === false
+        ? undefined
+        : startRelay({
+            pool: db.pool,
+            serviceBus: sb,
+            queue: config.SERVICEBUS_QUEUE,
+            relayId,
+            batchSize: config.RELAY_BATCH_SIZE,
+            pollIntervalMs: config.RELAY_POLL_INTERVAL_MS,
+            leaseMs: config.RELAY_LEASE_MS,
+            log: log.child({ component: "relay" }),
+          });
+    const consumer =
+      deps.consumer === false
+        ? undefined
+        : startConsumer({
+            serviceBus: sb,
+            queue: config.SERVICEBUS_QUEUE,
+            concurrency: config.WORKER_CONCURRENCY,
+            maxLockRenewalMs: config.EXPORT_LOCK_RENEWAL_MS,
+            pool: db.pool,
+            container,
+            log: log.child({ component: "consumer" }),
+            maxDeliveries: config.EXPORT_MAX_DELIVERIES,
+            retryBaseMs: config.EXPORT_RETRY_BASE_MS,
+            retryMaxMs: config.EXPORT_RETRY_MAX_MS,
+          });
+    const watcher =
+      deps.deadLetterWatcher === false
+        ? undefined
+        : startDeadLetterWatcher({
+            serviceBus: sb,
+            queue: config.SERVICEBUS_QUEUE,
+            pool: db.pool,
+            log: log.child({ component: "dead-letter-watcher" }),
+          });
+    log.info(
+      {
+        relayId,
+        queue: config.SERVICEBUS_QUEUE,
+        container: config.BLOB_CONTAINER,
+        concurrency: config.WORKER_CONCURRENCY,
+        startMs: Date.now() - started,
+      },
+      "worker ready",
+    );
+
+    let closing: Promise<void> | undefined;
+    return {
+      close() {
+        closing ??= (async () => {
+          // Leave time after the drain for aborting, settling and closing clients.
+          const drainMs = Math.max(0, config.SHUTDOWN_TIMEOUT_MS - 6_000);
+          await Promise.allSettled([relay?.close(), consumer?.close(drainMs), watcher?.close()]);
+          if (ownServiceBus)
+            await sb.close().catch((err: unknown) => log.warn({ err }, "closing Service Bus"));
+          if (ownDb) await db.close().catch((err: unknown) => log.warn({ err }, "closing the database"));
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    if (ownServiceBus) await serviceBus?.close().catch(() => {});
+    if (ownDb) await db.close().catch(() => {});
+    throw err;
+  }
+}
