@@ -73,6 +73,22 @@ param relayBatchSize int = 50
 @minValue(100)
 param relayPollIntervalMs int = 2000
 
+@description('How long a relay owns the outbox rows it claimed, in milliseconds (RELAY_LEASE_MS). The duplicate detection window must stay well above it.')
+@minValue(1000)
+param relayLeaseMs int = 60000
+
+@description('First delay before a failed export is retried, in milliseconds (EXPORT_RETRY_BASE_MS); doubles per delivery.')
+@minValue(100)
+param exportRetryBaseMs int = 2000
+
+@description('Upper bound of the export retry delay in milliseconds (EXPORT_RETRY_MAX_MS).')
+@minValue(100)
+param exportRetryMaxMs int = 60000
+
+@description('How long the worker keeps renewing a message lock, in milliseconds (EXPORT_LOCK_RENEWAL_MS); must cover the longest export.')
+@minValue(60000)
+param exportLockRenewalMs int = 1800000
+
 @description('Worker graceful shutdown deadline in milliseconds (SHUTDOWN_TIMEOUT_MS); the container grace period is 15 s longer.')
 @minValue(1000)
 @maxValue(600000)
@@ -348,6 +364,10 @@ module worker 'app/worker.bicep' = {
     workerConcurrency: workerConcurrency
     relayBatchSize: relayBatchSize
     relayPollIntervalMs: relayPollIntervalMs
+    relayLeaseMs: relayLeaseMs
+    exportRetryBaseMs: exportRetryBaseMs
+    exportRetryMaxMs: exportRetryMaxMs
+    exportLockRenewalMs: exportLockRenewalMs
     shutdownTimeoutMs: shutdownTimeoutMs
     logLevel: logLevel
     minReplicas: workerMinReplicas

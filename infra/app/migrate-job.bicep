@@ -88,11 +88,13 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
           }
           // 1. create the database and the apps' Entra roles if missing (as Entra admin),
           // 2. apply the project's migrations (the same migrator as `npm run db:migrate`),
+          //    with an Entra access token as PGPASSWORD (node-postgres reads it when the URL
+          //    has no password; the token outlives the migration by far),
           // 3. grant the apps their table privileges on what the migrations created.
           command: [
             'sh'
             '-c'
-            'node infra/scripts/database-access.mjs prepare && node --import tsx packages/db/src/cli/migrate.ts && node infra/scripts/database-access.mjs grant'
+            'set -e; node infra/scripts/database-access.mjs prepare; PGPASSWORD="$(node infra/scripts/database-access.mjs token)"; export PGPASSWORD; node --import tsx packages/db/src/cli/migrate.ts; node infra/scripts/database-access.mjs grant'
           ]
           env: [
             { name: 'NODE_ENV', value: 'production' }

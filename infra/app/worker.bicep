@@ -57,6 +57,18 @@ param relayBatchSize int
 @description('Relay polling fallback interval in ms (RELAY_POLL_INTERVAL_MS); LISTEN/NOTIFY wakes it sooner.')
 param relayPollIntervalMs int
 
+@description('How long a relay owns claimed outbox rows in ms (RELAY_LEASE_MS); after it another relay may resend them, which duplicate detection drops.')
+param relayLeaseMs int
+
+@description('First retry delay of a failed export in ms (EXPORT_RETRY_BASE_MS); doubles per delivery.')
+param exportRetryBaseMs int
+
+@description('Upper bound of the export retry delay in ms (EXPORT_RETRY_MAX_MS).')
+param exportRetryMaxMs int
+
+@description('How long the SDK keeps renewing a message lock in ms (EXPORT_LOCK_RENEWAL_MS); must cover the longest export.')
+param exportLockRenewalMs int
+
 @description('Graceful shutdown deadline in ms (SHUTDOWN_TIMEOUT_MS).')
 param shutdownTimeoutMs int
 
@@ -136,7 +148,11 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             { name: 'WORKER_CONCURRENCY', value: string(workerConcurrency) }
             { name: 'RELAY_BATCH_SIZE', value: string(relayBatchSize) }
             { name: 'RELAY_POLL_INTERVAL_MS', value: string(relayPollIntervalMs) }
+            { name: 'RELAY_LEASE_MS', value: string(relayLeaseMs) }
             { name: 'EXPORT_MAX_DELIVERIES', value: string(exportMaxDeliveries) }
+            { name: 'EXPORT_RETRY_BASE_MS', value: string(exportRetryBaseMs) }
+            { name: 'EXPORT_RETRY_MAX_MS', value: string(exportRetryMaxMs) }
+            { name: 'EXPORT_LOCK_RENEWAL_MS', value: string(exportLockRenewalMs) }
             { name: 'SHUTDOWN_TIMEOUT_MS', value: string(shutdownTimeoutMs) }
           ]
         }

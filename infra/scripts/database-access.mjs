@@ -3,7 +3,8 @@
 // server's Entra administrator, around the project's migrator:
 //
 //   node infra/scripts/database-access.mjs prepare   # database + the apps' Entra roles
-//   node --import tsx packages/db/src/cli/migrate.ts  # schema
+//   PGPASSWORD="$(node infra/scripts/database-access.mjs token)" \
+//     node --import tsx packages/db/src/cli/migrate.ts  # schema, as the same identity
 //   node infra/scripts/database-access.mjs grant     # the apps' privileges on the schema
 //
 // Plain JavaScript on purpose: it ships in the worker image next to its production
@@ -118,9 +119,14 @@ async function main() {
       privileges: APP_PRIVILEGES.worker,
     },
   ];
+  if (step === "token") {
+    // For the migrator, which connects with DATABASE_URL and the libpq PGPASSWORD fallback.
+    process.stdout.write((await credential.getToken(POSTGRES_ENTRA_SCOPE)).token);
+    return;
+  }
   if (step === "prepare") await prepare(databaseUrl, apps);
   else if (step === "grant") await grant(databaseUrl, apps);
-  else throw new Error(`unknown step ${JSON.stringify(step)}: expected prepare or grant`);
+  else throw new Error(`unknown step ${JSON.stringify(step)}: expected prepare, token or grant`);
 }
 
 main().catch((err) => {
