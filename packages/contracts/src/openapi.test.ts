@@ -39,7 +39,7 @@ describe("createOpenApiDocument", () => {
 
   it("answers the request with 202, Location and Retry-After, and the documented errors", () => {
     const post = json.paths["/reports/popularity"]!.post!;
-    expect(Object.keys(post.responses).sort()).toEqual(["202", "400", "401", "409", "415", "503"]);
+    expect(Object.keys(post.responses).sort()).toEqual(["202", "400", "401", "409", "503"]);
     expect(Object.keys(post.responses["202"]!.headers as Json).sort()).toEqual(["Location", "Retry-After"]);
     expect(post.responses["503"]!.headers).toHaveProperty("Retry-After");
     expect(post.responses["400"]!.content).toEqual({

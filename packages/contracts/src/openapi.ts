@@ -30,7 +30,7 @@ const retryAfter = z
   .meta({ description: "Seconds to wait before polling again.", example: "2" });
 
 const unauthorized = problem("No bearer token, or one that is invalid or expired.");
-const badRequest = problem("Invalid input; `errors` names each bad field.");
+const badRequest = problem("Invalid input (or a body that is not JSON); `errors` names each bad field.");
 const unavailable: ZodOpenApiResponseObject = {
   ...problem("The database is unreachable; nothing was accepted. Retry after the given delay."),
   headers: z.object({ "Retry-After": retryAfter }),
@@ -129,7 +129,6 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}) {
             "400": badRequest,
             "401": unauthorized,
             "409": problem("The Idempotency-Key was used before with different parameters."),
-            "415": problem("The body is not JSON."),
             "503": unavailable,
           },
         },

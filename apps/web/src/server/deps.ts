@@ -1,0 +1,65 @@
+import {
+  type AuthConfig,
+  type AuthVerifier,
+  createAuthVerifier,
+  createDownloadUrlSigner,
+  type DownloadUrlSigner,
+} from "@reports/api";
+import { createBlobClients, entraPostgresPassword } from "@reports/azure";
+import { createDb, type Db } from "@reports/db";
+import { createLogger, type Logger } from "@reports/runtime";
+import { getWebEnv, type TWebEnv } from "./env.ts";
+
+/** Everything a request handler needs; one of each per process. */
+export interface WebDeps {
+  db: Db;
+  auth: AuthVerifier;
+  signer: DownloadUrlSigner;
+  log: Logger;
+}
+
+function authConfig(env: TWebEnv): AuthConfig {
+  if (env.AUTH_MODE === "oidc") {
+    return {
+      mode: "oidc",
+      issuer: env.AUTH_ISSUER!,
+      audience: env.AUTH_AUDIENCE!,
+      jwksUrl: env.AUTH_JWKS_URL!,
+    };
+  }
+  return { mode: "development", secret: env.AUTH_DEV_SECRET! };
+}
+
+/** Builds the process's dependencies from validated configuration. */
+export function createWebDeps(env: TWebEnv): WebDeps {
+  const log = createLogger({ name: "web", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
+  const db = createDb({
+    url: env.DATABASE_URL,
+    applicationName: "reports-web",
+    ...(env.DATABASE_AUTH === "entra" ? { password: entraPostgresPassword() } : {}),
+  });
+  const signer = createDownloadUrlSigner(createBlobClients(env), {
+    container: env.BLOB_CONTAINER,
+    ttlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
+    // Azurite speaks http only; real storage accounts get https-only links.
+    allowHttp: env.NODE_ENV !== "production",
+  });
+  return { db, auth: createAuthVerifier(authConfig(env)), signer, log };
+}
+
+// Kept on globalThis so `next dev` module reloads do not open a new pool each time.
+const holder = globalThis as typeof globalThis & { __reportsWebDeps?: WebDeps };
+
+/** The per-process singleton, created on first use. */
+export function getDeps(): WebDeps {
+  holder.__reportsWebDeps ??= createWebDeps(getWebEnv());
+  return holder.__reportsWebDeps;
+}
+
+/**
+ * Replaces the singleton (tests point the handlers at their own database, Azurite and auth
+ * this way); `undefined` clears it. Does not close the previous deps: their owner does.
+ */
+export function setDeps(deps: WebDeps | undefined): void {
+  holder.__reportsWebDeps = deps;
+}
