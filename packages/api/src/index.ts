@@ -29,6 +29,14 @@ export {
   toProblem,
   validationError,
 } from "./errors.ts";
+export { type ListGenresArgs, listGenres } from "./services/catalogue.ts";
+export { parseCsvRecords } from "./services/csv-records.ts";
+export {
+  type GetReportPreviewArgs,
+  getReportPreview,
+  REPORT_PREVIEW_ROWS,
+  toPreviewRow,
+} from "./services/report-preview.ts";
 export {
   decodeReportCursor,
   encodeReportCursor,

@@ -1,3 +1,4 @@
+export * from "./dashboard.ts";
 export * from "./errors.ts";
 export * from "./messages.ts";
 export * from "./reports.ts";

@@ -1,8 +1,12 @@
 import { createCallerFactory, router } from "./init.ts";
+import { catalogueRouter } from "./routers/catalogue.ts";
+import { reportPreviewsRouter } from "./routers/report-previews.ts";
 import { reportsRouter } from "./routers/reports.ts";
 
 export const appRouter = router({
   reports: reportsRouter,
+  reportPreviews: reportPreviewsRouter,
+  catalogue: catalogueRouter,
 });
 
 /** The router's type, for typed clients: `createTRPCClient<AppRouter>(...)`. */
