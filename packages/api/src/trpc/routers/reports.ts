@@ -13,6 +13,7 @@ export const reportsRouter = router({
     .input(ZGetReportInput)
     .query(({ ctx, input }) => getReport({ db: ctx.db, signer: ctx.signer, user: ctx.user, input })),
   list: protectedProcedure
-    .input(ZListReportsInput)
-    .query(({ ctx, input }) => listReports({ db: ctx.db, user: ctx.user, input })),
+    // Optional so `reports.list.query()` asks for the first page with the default size.
+    .input(ZListReportsInput.optional())
+    .query(({ ctx, input }) => listReports({ db: ctx.db, user: ctx.user, input: input ?? {} })),
 });
