@@ -179,7 +179,7 @@ export async function startEmbeddedPostgres(
     } catch (error) {
       const output = recentOutput.join("\n");
       const portTaken = /could not bind|address already in use/i.test(output);
-      await server.stop().catch(() => {});
+      await stopServer(server).catch(() => {});
       if (autoPort && portTaken && attempt < 5) continue;
       throw new Error(
         `PostgreSQL failed to start (dataDir ${dataDir}, port ${port}): ${error ? String(error) : "server exited"}\n${output}`,
