@@ -1,4 +1,7 @@
 import { defineConfig, mergeConfig } from "vitest/config";
 import { sharedTestConfig } from "../../vitest.shared.ts";
 
-export default mergeConfig(sharedTestConfig, defineConfig({}));
+export default mergeConfig(
+  sharedTestConfig,
+  defineConfig({ test: { globalSetup: ["../../packages/db/src/testing/global-setup.ts"] } }),
+);
