@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import pino from "pino";
 import { readConfigFile } from "./config.ts";
 import { startEmulator } from "./emulator.ts";
-import type { QueueOptions } from "./options.ts";
+import type { QueueOptions, RunningEmulator } from "./options.ts";
 
 const USAGE = `Usage: servicebus-emulator [--port N] [--host H] [--queue NAME ...] [--config FILE] [--data-dir DIR]
                           [--key-name NAME] [--key KEY] [--log-level LEVEL]
@@ -52,17 +52,8 @@ async function main(): Promise<void> {
     throw new Error(`--port: invalid port ${values.port}`);
   const dataDir = values["data-dir"] ?? config?.dataDir;
 
-  const emulator = await startEmulator({
-    port,
-    host: values.host ?? config?.host,
-    queues,
-    dataDir: dataDir ? path.resolve(dataDir) : undefined,
-    keyName: values["key-name"],
-    key: values.key,
-    logger: log,
-  });
-  process.stdout.write(`${emulator.connectionString}\n`);
-
+  // Handlers go in before anything is printed: whoever reads the connection string may signal at once.
+  let emulator: RunningEmulator | undefined;
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -76,7 +67,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 10_000);
     deadline.unref();
-    emulator.close().then(
+    (emulator ? emulator.close() : Promise.resolve()).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, "shutdown failed");
@@ -86,6 +77,21 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+
+  emulator = await startEmulator({
+    port,
+    host: values.host ?? config?.host,
+    queues,
+    dataDir: dataDir ? path.resolve(dataDir) : undefined,
+    keyName: values["key-name"],
+    key: values.key,
+    logger: log,
+  });
+  if (stopping) {
+    await emulator.close();
+    return;
+  }
+  process.stdout.write(`${emulator.connectionString}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -742,7 +742,13 @@ function composeForClient(
   if (message.deadLetterSource && entity.isDeadLetter) {
     annotations.set("x-opt-deadletter-source", amqpTypes.wrap_string(message.deadLetterSource));
   }
-  return composeMessage(message, headerDeliveryCount, annotations);
+  // Service Bus reports the effective time to live (the queue default caps the sender's) in the header
+  const effectiveTtl = message.expiresAt === undefined ? undefined : message.expiresAt - message.enqueuedAt;
+  const header =
+    effectiveTtl !== undefined && effectiveTtl <= 0xffff_ffff && effectiveTtl !== message.header.ttl
+      ? { ...message.header, ttl: effectiveTtl }
+      : message.header;
+  return composeMessage({ ...message, header }, headerDeliveryCount, annotations);
 }
 
 /** A client's receiving link, through which the broker delivers messages. */
