@@ -4,8 +4,10 @@ import { sharedTestConfig } from "../../vitest.shared.ts";
 export default mergeConfig(
   sharedTestConfig,
   defineConfig({
+    // tsconfig keeps JSX for Next ("preserve"); tests render components with React's runtime.
+    oxc: { jsx: { runtime: "automatic" } },
     test: {
-      include: ["src/**/*.test.ts"],
+      include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
       globalSetup: ["../../packages/db/src/testing/global-setup.ts"],
     },
   }),

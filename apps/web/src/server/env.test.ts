@@ -1,0 +1,61 @@
+import { ConfigError, parseConfig } from "@reports/runtime";
+import { describe, expect, it } from "vitest";
+import { ZWebEnv } from "./env.ts";
+
+const BASE = {
+  DATABASE_URL: "postgresql://u:p@127.0.0.1:5432/reports",
+  BLOB_CONNECTION_STRING: "UseDevelopmentStorage=true",
+};
+const SECRET = "x".repeat(32);
+
+function failingVariables(env: Record<string, string>): string[] {
+  try {
+    parseConfig(ZWebEnv, env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues.map((issue) => issue.variable).sort();
+    throw err;
+  }
+  return [];
+}
+
+describe("ZWebEnv", () => {
+  it("accepts the local stack's development configuration with defaults", () => {
+    const env = parseConfig(ZWebEnv, { ...BASE, AUTH_DEV_SECRET: SECRET });
+    expect(env).toMatchObject({
+      AUTH_MODE: "development",
+      DOWNLOAD_URL_TTL_SECONDS: 300,
+      BLOB_CONTAINER: "reports",
+    });
+  });
+
+  it("refuses development auth in production", () => {
+    expect(failingVariables({ ...BASE, NODE_ENV: "production", AUTH_DEV_SECRET: SECRET })).toEqual([
+      "AUTH_MODE",
+    ]);
+  });
+
+  it("requires issuer, audience and JWKS URL in oidc mode", () => {
+    expect(failingVariables({ ...BASE, NODE_ENV: "production", AUTH_MODE: "oidc" })).toEqual([
+      "AUTH_AUDIENCE",
+      "AUTH_ISSUER",
+      "AUTH_JWKS_URL",
+    ]);
+    const env = parseConfig(ZWebEnv, {
+      ...BASE,
+      NODE_ENV: "production",
+      AUTH_MODE: "oidc",
+      AUTH_ISSUER: "https://login.microsoftonline.com/t/v2.0",
+      AUTH_AUDIENCE: "api://reports",
+      AUTH_JWKS_URL: "https://login.microsoftonline.com/t/discovery/v2.0/keys",
+    });
+    expect(env.AUTH_MODE).toBe("oidc");
+  });
+
+  it("requires a long enough development secret and a database URL", () => {
+    expect(failingVariables({ BLOB_CONNECTION_STRING: "x", AUTH_DEV_SECRET: SECRET })).toEqual([
+      "DATABASE_URL",
+    ]);
+    expect(failingVariables(BASE)).toEqual(["AUTH_DEV_SECRET"]);
+    expect(failingVariables({ ...BASE, AUTH_DEV_SECRET: "short" })).toEqual(["AUTH_DEV_SECRET"]);
+  });
+});
