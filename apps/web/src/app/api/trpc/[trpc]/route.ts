@@ -1,5 +1,6 @@
 import { appRouter, createContext } from "@reports/api/trpc";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { readSessionToken } from "../../../../lib/session.ts";
 import { getDeps } from "../../../../server/deps.ts";
 
 export const dynamic = "force-dynamic";
@@ -9,7 +10,13 @@ function handler(request: Request): Promise<Response> {
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
-    createContext: () => createContext({ headers: request.headers, deps: getDeps() }),
+    // The dashboard authenticates with its session cookie; API clients send a bearer token.
+    createContext: () =>
+      createContext({
+        headers: request.headers,
+        deps: getDeps(),
+        token: readSessionToken(request.headers.get("cookie")),
+      }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE") {
         getDeps().log.error({ err: error.cause ?? error, path }, "tRPC procedure failed");
