@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { describeDeadLetter } from "./start-dead-letter-watcher.ts";
+
+describe("describeDeadLetter", () => {
+  it("explains the broker's reasons in words", () => {
+    expect(describeDeadLetter({ deadLetterReason: "MaxDeliveryCountExceeded" })).toMatch(
+      /maximum number of times/,
+    );
+    expect(describeDeadLetter({ deadLetterReason: "TTLExpiredException" })).toMatch(/expired in the queue/);
+  });
+
+  it("uses the worker's own description when there is one", () => {
+    expect(describeDeadLetter({ deadLetterReason: "ExportFailed", deadLetterErrorDescription: "boom" })).toBe(
+      "boom (ExportFailed)",
+    );
+    expect(describeDeadLetter({})).toBe("The export request was dead-lettered (unknown reason).");
+  });
+});
