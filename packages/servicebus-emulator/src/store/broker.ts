@@ -10,7 +10,7 @@ import {
   splitSections,
 } from "../amqp/codec.ts";
 import type { ResolvedQueueOptions } from "../options.ts";
-import type { Journal, JournalRecord, MessageState, PersistedMessage } from "./journal.ts";
+import type { Journal, JournalRecord, MessageState, PersistedMessage, Snapshot } from "./journal.ts";
 import { ReadyHeap } from "./ready-heap.ts";
 
 export const DEAD_LETTER_SUFFIX = "$DeadLetterQueue";
@@ -225,7 +225,13 @@ export class Broker {
   }
 
   /** The whole state as journal records, for compaction. */
-  snapshot(): { records: JournalRecord[]; live: number } {
+  snapshot(): Snapshot {
+    let live = this.orphans.size;
+    for (const entity of this.entities.values()) live += entity.messages.size;
+    return { live, records: () => this.snapshotRecords() };
+  }
+
+  private snapshotRecords(): JournalRecord[] {
     const records: JournalRecord[] = [];
     const now = Date.now();
     for (const state of this.queues) {
@@ -233,15 +239,13 @@ export class Broker {
       this.pruneSeen(state, now);
       for (const [id, t] of state.seen) records.push({ o: "dup", e: state.options.name, id, t });
     }
-    let live = 0;
     for (const entity of this.entities.values()) {
       for (const message of entity.messages.values()) {
         records.push({ o: "put", e: entity.path, m: toPersisted(message) });
-        live++;
       }
     }
     for (const orphan of this.orphans.values()) records.push(orphan);
-    return { records, live };
+    return records;
   }
 
   private persist(record: JournalRecord): Promise<void> {

@@ -20,7 +20,7 @@ async function tempDir(): Promise<string> {
 describe("Journal", () => {
   it("persists appended records and reads them back in order", async () => {
     const dir = await tempDir();
-    const journal = await Journal.create(dir, log, () => ({ records: [], live: 0 }));
+    const journal = await Journal.create(dir, log, () => ({ records: () => [], live: 0 }));
     await Promise.all([
       journal.append({ o: "seq", e: "q", n: 1 }),
       journal.append({ o: "del", e: "q", s: 1 }),
@@ -37,7 +37,7 @@ describe("Journal", () => {
   it("drops a torn last line left by a crash and truncates it away", async () => {
     const dir = await tempDir();
     const journal = await Journal.create(dir, log, () => ({
-      records: [{ o: "seq", e: "q", n: 3 }],
+      records: () => [{ o: "seq", e: "q", n: 3 }],
       live: 0,
     }));
     await journal.close();
@@ -49,7 +49,7 @@ describe("Journal", () => {
   it("compacts to a snapshot once enough records accumulate, keeping later appends", async () => {
     const dir = await tempDir();
     let snapshot: JournalRecord[] = [{ o: "seq", e: "q", n: 1 }];
-    const journal = await Journal.create(dir, log, () => ({ records: snapshot, live: 0 }), {
+    const journal = await Journal.create(dir, log, () => ({ records: () => snapshot, live: 0 }), {
       compactAfterRecords: 10,
     });
     snapshot = [{ o: "seq", e: "q", n: 99 }];

@@ -42,6 +42,12 @@ export type JournalRecord =
   | { o: "seq"; e: string; n: number }
   | { o: "dup"; e: string; id: string; t: number };
 
+/** The live state, as a count (cheap) and as records (built only when a compaction happens). */
+export interface Snapshot {
+  live: number;
+  records(): JournalRecord[];
+}
+
 export const JOURNAL_FILE = "servicebus-emulator.journal";
 
 interface Waiter {
@@ -64,6 +70,7 @@ export class Journal {
   private flushing = false;
   private flushScheduled = false;
   private recordsSinceCompaction = 0;
+  private compactionThreshold: number;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
 
@@ -71,9 +78,11 @@ export class Journal {
     private handle: FileHandle,
     private readonly file: string,
     private readonly log: Logger,
-    private readonly snapshot: () => { records: JournalRecord[]; live: number },
+    private readonly snapshot: () => Snapshot,
     private readonly compactAfterRecords: number,
-  ) {}
+  ) {
+    this.compactionThreshold = compactAfterRecords;
+  }
 
   /** Reads every record of the journal in `dir`, dropping a torn last line left by a crash. */
   static async read(dir: string, log: Logger): Promise<JournalRecord[]> {
@@ -115,11 +124,11 @@ export class Journal {
   static async create(
     dir: string,
     log: Logger,
-    snapshot: () => { records: JournalRecord[]; live: number },
+    snapshot: () => Snapshot,
     options: JournalOptions = {},
   ): Promise<Journal> {
     const file = path.join(dir, JOURNAL_FILE);
-    await writeSnapshot(file, snapshot().records);
+    await writeSnapshot(file, snapshot().records());
     const handle = await open(file, "a");
     return new Journal(handle, file, log, snapshot, options.compactAfterRecords ?? 50_000);
   }
@@ -177,7 +186,7 @@ export class Journal {
         } catch (error) {
           for (const waiter of waiters) waiter.reject(error);
         }
-        if (!this.closed && this.recordsSinceCompaction >= this.compactAfterRecords) {
+        if (!this.closed && this.recordsSinceCompaction >= this.compactionThreshold) {
           await this.compact();
         }
       }
@@ -192,15 +201,21 @@ export class Journal {
   private async compact(): Promise<void> {
     // Taken synchronously: every change made after this instant is still in `pending` and lands in
     // the new file after the snapshot; records are idempotent, so repeating one is harmless.
-    const { records, live } = this.snapshot();
-    if (this.recordsSinceCompaction < live * 2) return;
+    const snapshot = this.snapshot();
+    if (this.recordsSinceCompaction < snapshot.live * 2) {
+      // mostly live messages: not worth rewriting yet; look again after another batch of records
+      this.compactionThreshold = this.recordsSinceCompaction + this.compactAfterRecords;
+      return;
+    }
     const started = Date.now();
+    const records = snapshot.records();
     try {
       await writeSnapshot(this.file, records);
       const previous = this.handle;
       this.handle = await open(this.file, "a");
       await previous.close();
       this.recordsSinceCompaction = 0;
+      this.compactionThreshold = this.compactAfterRecords;
       this.log.info({ records: records.length, ms: Date.now() - started }, "journal compacted");
     } catch (err) {
       this.log.error({ err }, "journal compaction failed; continuing with the old journal");
