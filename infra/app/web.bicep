@@ -97,6 +97,7 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
           }
           env: [
             { name: 'NODE_ENV', value: 'production' }
+            { name: 'APP_ENV', value: 'production' }
             { name: 'LOG_LEVEL', value: logLevel }
             { name: 'LOG_PRETTY', value: 'false' }
             { name: 'PORT', value: string(port) }

@@ -2,23 +2,23 @@
 // Prints a development bearer token for the local stack on its last line.
 import { parseArgs } from "node:util";
 import { DEVELOPMENT_TOKEN_TTL, signDevelopmentToken } from "@reports/api";
-import { BASE_ENV_FIELDS, ConfigError, parseConfig } from "@reports/runtime";
+import { ConfigError, parseConfig } from "@reports/runtime";
 import { z } from "zod";
 import { readScriptEnv, STACK_ENV_FILE } from "./local-env.ts";
 
 const ZTokenEnv = z
   .object({
-    NODE_ENV: BASE_ENV_FIELDS.NODE_ENV,
+    APP_ENV: z.enum(["development", "production"]).default("production"),
     AUTH_MODE: z.enum(["development", "oidc"]).default("development"),
     AUTH_DEV_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === "production" || env.AUTH_MODE !== "development") {
+    if (env.APP_ENV === "production" || env.AUTH_MODE !== "development") {
       ctx.addIssue({
         code: "custom",
         path: ["AUTH_MODE"],
         message:
-          "development tokens exist only in development mode (not with NODE_ENV=production or AUTH_MODE=oidc)",
+          "development tokens exist only in development mode (APP_ENV=development and AUTH_MODE=development, as in the local stack's stack.env)",
       });
     }
     if (!env.AUTH_DEV_SECRET) {

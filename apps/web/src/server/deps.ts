@@ -42,7 +42,7 @@ export function createWebDeps(env: TWebEnv): WebDeps {
     container: env.BLOB_CONTAINER,
     ttlSeconds: env.DOWNLOAD_URL_TTL_SECONDS,
     // Azurite speaks http only; real storage accounts get https-only links.
-    allowHttp: env.NODE_ENV !== "production",
+    allowHttp: env.APP_ENV !== "production",
   });
   return { db, auth: createAuthVerifier(authConfig(env)), signer, log };
 }

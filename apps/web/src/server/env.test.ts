@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ZWebEnv } from "./env.ts";
 
 const BASE = {
+  APP_ENV: "development",
   DATABASE_URL: "postgresql://u:p@127.0.0.1:5432/reports",
   BLOB_CONNECTION_STRING: "UseDevelopmentStorage=true",
 };
@@ -28,21 +29,23 @@ describe("ZWebEnv", () => {
     });
   });
 
-  it("refuses development auth in production", () => {
-    expect(failingVariables({ ...BASE, NODE_ENV: "production", AUTH_DEV_SECRET: SECRET })).toEqual([
+  it("is production unless told otherwise, and refuses development auth there", () => {
+    const { APP_ENV: _omitted, ...withoutAppEnv } = BASE;
+    expect(failingVariables({ ...withoutAppEnv, AUTH_DEV_SECRET: SECRET })).toEqual(["AUTH_MODE"]);
+    expect(failingVariables({ ...BASE, APP_ENV: "production", AUTH_DEV_SECRET: SECRET })).toEqual([
       "AUTH_MODE",
     ]);
   });
 
   it("requires issuer, audience and JWKS URL in oidc mode", () => {
-    expect(failingVariables({ ...BASE, NODE_ENV: "production", AUTH_MODE: "oidc" })).toEqual([
+    expect(failingVariables({ ...BASE, APP_ENV: "production", AUTH_MODE: "oidc" })).toEqual([
       "AUTH_AUDIENCE",
       "AUTH_ISSUER",
       "AUTH_JWKS_URL",
     ]);
     const env = parseConfig(ZWebEnv, {
       ...BASE,
-      NODE_ENV: "production",
+      APP_ENV: "production",
       AUTH_MODE: "oidc",
       AUTH_ISSUER: "https://login.microsoftonline.com/t/v2.0",
       AUTH_AUDIENCE: "api://reports",

@@ -6,6 +6,12 @@ import { z } from "zod";
 export const ZWebEnv = z
   .object({
     ...BASE_ENV_FIELDS,
+    /**
+     * Where the app runs. Not NODE_ENV: Next.js forces NODE_ENV=production for every built
+     * app, the local stack's included. Defaults to production so that forgetting it can only
+     * make the app stricter (no development sign-in, https-only links).
+     */
+    APP_ENV: z.enum(["development", "production"]).default("production"),
     DATABASE_URL: zPostgresUrl,
     ...DATABASE_AUTH_ENV_FIELDS,
     ...BLOB_ENV_FIELDS,
@@ -20,11 +26,12 @@ export const ZWebEnv = z
   .superRefine((env, ctx) => {
     refineBlobEnv(env, ctx);
     if (env.AUTH_MODE === "development") {
-      if (env.NODE_ENV === "production") {
+      if (env.APP_ENV === "production") {
         ctx.addIssue({
           code: "custom",
           path: ["AUTH_MODE"],
-          message: "development auth is refused in production; set AUTH_MODE=oidc",
+          message:
+            "development auth is refused when APP_ENV=production; set AUTH_MODE=oidc (or APP_ENV=development locally)",
         });
       }
       if (!env.AUTH_DEV_SECRET) {
