@@ -1,0 +1,29 @@
+import Link from "next/link";
+
+/** The top bar: product name, who is signed in, sign out. */
+export function AppHeader({ userId }: { userId?: string | undefined }) {
+  return (
+    <header className="topbar">
+      <div className="topbar-inner">
+        <Link href="/" className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            ▤
+          </span>
+          Report exports
+        </Link>
+        {userId ? (
+          <div className="topbar-user">
+            <span className="muted">
+              Signed in as <strong className="user-name">{userId}</strong>
+            </span>
+            <form method="post" action="/api/session/sign-out">
+              <button type="submit" className="button button-small">
+                Sign out
+              </button>
+            </form>
+          </div>
+        ) : null}
+      </div>
+    </header>
+  );
+}
