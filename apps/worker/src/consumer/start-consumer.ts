@@ -1,5 +1,5 @@
 import type { ServiceBusClient } from "@azure/service-bus";
-import { sleep } from "@reports/runtime";
+import { settleWithin } from "../settle-within.ts";
 import { type ConsumerContext, handleReportMessage } from "./handle-report-message.ts";
 
 export interface StartConsumerOptions extends ConsumerContext {
@@ -52,10 +52,7 @@ export function startConsumer(options: StartConsumerOptions): Consumer {
   );
 
   async function waitForInFlight(ms: number) {
-    if (inFlight.size === 0) return;
-    const deadline = new AbortController();
-    await Promise.race([Promise.allSettled([...inFlight]), sleep(ms, deadline.signal)]);
-    deadline.abort();
+    if (inFlight.size > 0) await settleWithin(Promise.allSettled([...inFlight]), ms);
   }
 
   let closing: Promise<void> | undefined;
@@ -64,9 +61,9 @@ export function startConsumer(options: StartConsumerOptions): Consumer {
       closing ??= (async () => {
         // Stop taking messages first (credit back to zero); the link stays open so the
         // in-flight messages can still be settled on it.
-        await Promise.race([subscription.close(), sleep(2_000)]).catch((err: unknown) =>
-          log.warn({ err }, "could not stop the subscription cleanly"),
-        );
+        if ((await settleWithin(subscription.close(), 2_000)) === "timed-out") {
+          log.warn("stopping the subscription timed out");
+        }
         await waitForInFlight(drainMs);
         if (inFlight.size > 0) {
           log.warn({ inFlight: inFlight.size }, "drain deadline reached: aborting in-flight exports");

@@ -3,6 +3,7 @@ import type { Logger } from "@reports/runtime";
 import { sleep } from "@reports/runtime";
 import type pg from "pg";
 import { z } from "zod";
+import { settleWithin } from "../settle-within.ts";
 import { failReport } from "./report-store.ts";
 
 const ZReportId = z.uuid();
@@ -92,7 +93,7 @@ export function startDeadLetterWatcher(options: {
     close() {
       closing ??= (async () => {
         abort.abort();
-        await Promise.race([subscription.close(), sleep(2_000)]).catch(() => {});
+        await settleWithin(subscription.close(), 2_000);
         await receiver
           .close()
           .catch((err: unknown) => log.warn({ err }, "could not close the dead-letter receiver"));
