@@ -3,6 +3,7 @@ import pg from "pg";
 import { inject } from "vitest";
 import { createDb, type Db } from "./client.ts";
 import { migrate } from "./migrate.ts";
+import "./testing/provided-context.ts";
 
 export interface TestDatabase {
   /** URL of the fresh, fully migrated database. */

@@ -24,17 +24,34 @@ export interface SpawnManagedOptions {
 }
 
 /**
- * Spawns a component of the stack. Children stay in our process group, so a terminal's
- * Ctrl-C reaches them too; `stop` handles the programmatic case (tests, SIGTERM).
+ * Spawns a component of the stack in its own process group: a terminal's Ctrl-C then
+ * reaches only the stack, which stops the components in order (apps before their
+ * database). Were they in our group, each would get the terminal's SIGINT and then our
+ * SIGTERM, which a graceful process rightly treats as "second signal: exit now".
+ * `stop` signals the whole group, so grandchildren (Next's server) go too.
  */
 export function spawnManaged(options: SpawnManagedOptions): ManagedChild {
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: options.env,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
   });
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, name);
+    } catch {
+      child.kill(name);
+    }
+  };
+  // Last resort: if we exit without stopping it (a crash), do not leave the group behind.
+  const onExit = () => signal("SIGKILL");
+  process.once("exit", onExit);
   const exited = new Promise<number | null>((resolve) => {
-    child.once("exit", (code) => resolve(code));
+    child.once("exit", (code) => {
+      process.removeListener("exit", onExit);
+      resolve(code);
+    });
     child.once("error", (err) => {
       options.log.error({ err, component: options.name }, "could not start process");
       resolve(null);
@@ -54,8 +71,8 @@ export function spawnManaged(options: SpawnManagedOptions): ManagedChild {
     stop(graceMs = 15_000) {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+        signal("SIGTERM");
+        const timer = setTimeout(() => signal("SIGKILL"), graceMs);
         await exited;
         clearTimeout(timer);
       })();

@@ -75,6 +75,28 @@ describe("runUntilSignalled", () => {
     expect(exits).toEqual([130]);
   });
 
+  it("closes a component whose start was still running when SIGTERM arrived", async () => {
+    const { emitter, proc } = fakeProcess();
+    let finishStart: () => void = () => {};
+    let closed = false;
+    const running = runUntilSignalled(
+      () =>
+        new Promise((resolve) => {
+          finishStart = () =>
+            resolve({
+              close: async () => {
+                closed = true;
+              },
+            });
+        }),
+      { log, shutdownTimeoutMs: 1_000, proc },
+    );
+    emitter.emit("SIGTERM", "SIGTERM");
+    finishStart();
+    expect(await running).toBe(0);
+    expect(closed).toBe(true);
+  });
+
   it("resolves 1 when start fails", async () => {
     const { proc } = fakeProcess();
     const code = await runUntilSignalled(

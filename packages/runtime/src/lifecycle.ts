@@ -37,6 +37,25 @@ export async function runUntilSignalled(
   start: () => Promise<Closable>,
   { log, shutdownTimeoutMs, proc = process }: RunProcessOptions,
 ): Promise<number> {
+  // Listen before starting: a SIGTERM during start (a deploy rolling over a replica that
+  // is still connecting) must close what was started, not kill the process mid-way.
+  let resolveSignal: (signal: NodeJS.Signals) => void = () => {};
+  const firstSignal = new Promise<NodeJS.Signals>((resolve) => {
+    resolveSignal = resolve;
+  });
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      log.warn({ signal }, "second signal: exiting now");
+      proc.exit(130);
+      return;
+    }
+    signalled = true;
+    resolveSignal(signal);
+  };
+  proc.on("SIGTERM", onSignal);
+  proc.on("SIGINT", onSignal);
+
   let component: Closable;
   try {
     component = await start();
@@ -44,35 +63,25 @@ export async function runUntilSignalled(
     log.fatal({ err }, "failed to start");
     return 1;
   }
+  const signal = await firstSignal;
+  log.info({ signal, shutdownTimeoutMs }, "shutting down");
   return await new Promise<number>((resolve) => {
-    let signalled = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (signalled) {
-        log.warn({ signal }, "second signal: exiting now");
-        proc.exit(130);
-        return;
-      }
-      signalled = true;
-      log.info({ signal, shutdownTimeoutMs }, "shutting down");
-      const deadline = setTimeout(() => {
-        log.error({ shutdownTimeoutMs }, "shutdown deadline passed: exiting with work still open");
+    const deadline = setTimeout(() => {
+      log.error({ shutdownTimeoutMs }, "shutdown deadline passed: exiting with work still open");
+      resolve(1);
+    }, shutdownTimeoutMs);
+    deadline.unref();
+    component.close().then(
+      () => {
+        clearTimeout(deadline);
+        log.info("stopped");
+        resolve(0);
+      },
+      (err: unknown) => {
+        clearTimeout(deadline);
+        log.error({ err }, "error while shutting down");
         resolve(1);
-      }, shutdownTimeoutMs);
-      deadline.unref();
-      component.close().then(
-        () => {
-          clearTimeout(deadline);
-          log.info("stopped");
-          resolve(0);
-        },
-        (err: unknown) => {
-          clearTimeout(deadline);
-          log.error({ err }, "error while shutting down");
-          resolve(1);
-        },
-      );
-    };
-    proc.on("SIGTERM", onSignal);
-    proc.on("SIGINT", onSignal);
+      },
+    );
   });
 }

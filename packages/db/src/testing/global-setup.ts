@@ -4,12 +4,7 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../embedded.ts";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** Superuser URL of the embedded PostgreSQL started for this test run. */
-    postgresAdminUrl: string;
-  }
-}
+import "./provided-context.ts";
 
 /**
  * Vitest globalSetup: one embedded PostgreSQL per test run, on a free port, in a temp dir.
