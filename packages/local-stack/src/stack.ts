@@ -91,6 +91,40 @@ async function waitForHealthy(url: string, timeoutMs: number) {
 }
 
 /**
+ * Runs the worker (`apps/worker/src/main.ts`) as its own process, exactly as in production
+ * (node --import tsx: no wrapper process, so signals reach it), and waits for its ready log.
+ */
+export async function startWorkerProcess({
+  env,
+  log,
+  echo = false,
+}: {
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  echo?: boolean;
+}): Promise<ManagedChild> {
+  const worker = spawnManaged({
+    name: "worker",
+    command: process.execPath,
+    args: ["--import", "tsx", "src/main.ts"],
+    cwd: join(REPO_ROOT, "apps/worker"),
+    env,
+    log,
+    echo,
+  });
+  try {
+    await waitForLine(worker, (line) => line.includes("worker ready"), {
+      timeoutMs: 60_000,
+      what: "the worker to report ready",
+    });
+  } catch (err) {
+    await worker.stop(2_000);
+    throw err;
+  }
+  return worker;
+}
+
+/**
  * Starts PostgreSQL, Azurite and the Service Bus emulator (unless external ones are
  * configured), migrates and seeds, then the web app and the worker. Everything is torn
  * down in reverse order by `close`, which is idempotent.
@@ -243,26 +277,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => web.stop());
     await waitForHealthy(webUrl, options.webDev ? 120_000 : 60_000);
 
-    const workerDir = join(REPO_ROOT, "apps/worker");
-    const startWorkerProcess = async () => {
-      const worker = spawnManaged({
-        name: "worker",
-        command: process.execPath,
-        args: ["--import", "tsx", "src/main.ts"],
-        cwd: workerDir,
-        env: childEnv({}),
-        log,
-        echo: options.echo ?? false,
-      });
-      await waitForLine(worker, (line) => line.includes("worker ready"), {
-        timeoutMs: 60_000,
-        what: "the worker to report ready",
-      });
-      return worker;
-    };
+    const startWorker = () => startWorkerProcess({ env: childEnv({}), log, echo: options.echo ?? false });
     let worker: ManagedChild | undefined;
     if (options.worker !== false) {
-      worker = await startWorkerProcess();
+      worker = await startWorker();
       stops.push(async () => {
         await worker?.stop();
       });
@@ -274,7 +292,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       env,
       async restartWorker() {
         await worker?.stop();
-        worker = await startWorkerProcess();
+        worker = await startWorker();
       },
       async stopServiceBus() {
         await emulator?.close();
