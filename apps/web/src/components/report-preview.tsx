@@ -67,7 +67,6 @@ export function ReportPreview({ reportId, headingId }: { reportId: string; headi
               <span className="chart-label" title={`${row.title} — ${row.artist}`}>
                 <span className="chart-rank">{row.rank}</span>
                 <span className="chart-title">{row.title}</span>
-                <span className="chart-artist">{row.artist}</span>
               </span>
               <span className="chart-track">
                 <span className="chart-bar" style={{ width: scoreWidth(row.score) }} />

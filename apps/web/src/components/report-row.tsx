@@ -3,7 +3,14 @@
 import type { TReport } from "@reports/contracts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
-import { formatAge, formatBytes, formatElapsed, formatNumber, summariseParameters } from "../lib/format.ts";
+import {
+  formatAge,
+  formatBytes,
+  formatDuration,
+  formatElapsed,
+  formatNumber,
+  summariseParameters,
+} from "../lib/format.ts";
 import { newIdempotencyKey } from "../lib/idempotency-key.ts";
 import { createReportPoller, DEFAULT_POLL_POLICY, isFinalStatus } from "../lib/polling.ts";
 import { describeApiError } from "../trpc/errors.ts";
@@ -23,7 +30,18 @@ interface ReportRowProps {
 
 function duration(fromIso: string | undefined, toIso: string | undefined): string | undefined {
   if (!fromIso || !toIso) return undefined;
-  return formatElapsed(fromIso, Date.parse(toIso));
+  return formatDuration(fromIso, toIso);
+}
+
+/** The reason's first line reads as a sentence; storage diagnostics after it stay, smaller. */
+function FailureReason({ reason }: { reason: string }) {
+  const [first, ...rest] = reason.split(/\r?\n/).filter((line) => line.trim() !== "");
+  return (
+    <>
+      {first}
+      {rest.length > 0 ? <span className="report-error-detail">{rest.join(" · ")}</span> : null}
+    </>
+  );
 }
 
 /**
@@ -196,7 +214,7 @@ export function ReportRow({ report: listed, pollAfterSeconds, newest }: ReportRo
           <div className="report-body">
             <p className="report-error" data-testid="failure-reason">
               <strong>Why it failed: </strong>
-              {report.error ?? "No reason was recorded."}
+              {report.error ? <FailureReason reason={report.error} /> : "No reason was recorded."}
             </p>
             <div className="report-actions">
               <button type="button" className="button" onClick={tryAgain} disabled={retry.isPending}>

@@ -27,6 +27,13 @@ export function formatElapsed(fromIso: string, now: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
 }
 
+/** How long something took: "0.4 s", "12.0 s", then "1:05" style. */
+export function formatDuration(fromIso: string, toIso: string): string {
+  const ms = Math.max(0, Date.parse(toIso) - Date.parse(fromIso));
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return formatElapsed(fromIso, Date.parse(toIso));
+}
+
 /** "12 KB": file sizes. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

@@ -25,6 +25,22 @@ describe("validateReportForm", () => {
     expect(result).toEqual({ ok: false, errors: { to: "The end date must be after the start date." } });
   });
 
+  it("reports a wrong date order together with other bad fields", () => {
+    const result = validateReportForm({
+      ...EMPTY_REPORT_FORM,
+      from: "2025-06-01",
+      to: "2025-01-01",
+      minRatings: "0",
+    });
+    expect(result).toEqual({
+      ok: false,
+      errors: {
+        minRatings: "Enter a whole number of at least 1.",
+        to: "The end date must be after the start date.",
+      },
+    });
+  });
+
   it("names each bad number field in words", () => {
     const result = validateReportForm({ ...EMPTY_REPORT_FORM, minRatings: "0", limit: "2.5" });
     expect(result).toEqual({

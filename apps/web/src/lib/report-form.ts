@@ -96,6 +96,12 @@ export function validateReportForm(values: ReportFormValues): ValidationResult {
     if (isFormField(field)) errors[field] ??= friendlyMessage(field, issue);
     else errors.form ??= issue.message;
   }
+  // zod runs the object's from/to refinement only once every field is valid; check the
+  // order here too so all problems show at once rather than one after another.
+  const { from, to } = values;
+  if (!errors.from && !errors.to && from && to && from >= to) {
+    errors.to = "The end date must be after the start date.";
+  }
   return { ok: false, errors };
 }
 

@@ -40,8 +40,6 @@ export function describeApiError(error: unknown): string {
       return "Your session has ended. Sign in again to continue.";
     case "UNAVAILABLE":
       return "The service is briefly unavailable. It will retry on its own; you can also try again in a moment.";
-    case "NOT_FOUND":
-      return "That report no longer exists.";
     case "INTERNAL":
       return "Something went wrong on our side. Try again; if it keeps happening, tell the operators.";
     case undefined:

@@ -86,6 +86,9 @@ export async function getReportPreview({
   }
   const url = await signer.createDownloadUrl({ blobName: row.blobName, fileName: reportFileName(row.id) });
   const response = await fetchImpl(url, { headers: { range: `bytes=0-${PREVIEW_BYTES - 1}` } });
+  if (response.status === 404) {
+    throw new AppError("NOT_FOUND", "The report's file is no longer in storage; generate the report again.");
+  }
   if (!response.ok) {
     throw new AppError("UNAVAILABLE", "The report file could not be read from storage; retry later.", {
       cause: new Error(`blob read answered ${response.status}`),

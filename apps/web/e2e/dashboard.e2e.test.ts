@@ -1,0 +1,287 @@
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { REPORTS_CONTAINER } from "@reports/contracts";
+import { createDb, type Db } from "@reports/db";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchChromium, newContext, PHONE, screenshot, signIn } from "./browser.ts";
+
+const CSV_HEADER = "rank,album_id,title,artist,release_year,genre,ratings_count,average_rating,score";
+
+const webUrl = inject("webUrl");
+const stackEnv = inject("stackEnv");
+
+let browser: Browser;
+let db: Db;
+const pages: Page[] = [];
+
+async function openPage(viewport?: { width: number; height: number }): Promise<Page> {
+  const context = await newContext(browser, webUrl, viewport);
+  const page = await context.newPage();
+  // A script error in the page is a bug even when the scenario still passes: say so.
+  page.on("pageerror", (err) => console.error(`page error: ${err.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") console.error(`browser console: ${message.text()}`);
+  });
+  pages.push(page);
+  return page;
+}
+
+function reportItems(page: Page) {
+  return page.locator("ol.report-list > li");
+}
+
+/** Albums of `genre` with at least `minRatings` ratings: the report's rows, computed independently. */
+async function countQualifyingAlbums(genre: string, minRatings: number): Promise<number> {
+  const result = await db.pool.query<{ count: string }>(
+    `SELECT count(*) FROM (
+       SELECT a.id FROM albums a JOIN ratings r ON r.album_id = a.id
+       WHERE a.genre = $1 GROUP BY a.id HAVING count(*) >= $2
+     ) qualifying`,
+    [genre, minRatings],
+  );
+  return Number(result.rows[0]?.count ?? 0);
+}
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  db = createDb({ url: stackEnv.DATABASE_URL!, maxConnections: 2 });
+});
+
+afterAll(async () => {
+  for (const page of pages)
+    await page
+      .context()
+      .close()
+      .catch(() => {});
+  await browser?.close();
+  await db?.close();
+});
+
+describe("the dashboard in a real browser against the local stack", () => {
+  let alicePage: Page;
+  let aliceReportId: string;
+
+  it("sends a signed-out visitor to the sign-in page and signs in with a user name", async () => {
+    const page = await openPage();
+    await page.goto("/");
+    expect(new URL(page.url()).pathname).toBe("/signin");
+    await page.getByLabel("User name").waitFor();
+    await screenshot(page, "01-sign-in");
+
+    await page.getByLabel("User name").fill("alice");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Your reports" }).waitFor();
+    await page.getByText("No reports yet").waitFor();
+    expect(await page.locator(".user-name").textContent()).toBe("alice");
+    // The genre select is filled from the catalogue.
+    await expect.poll(() => page.getByLabel("Genre").locator("option").count()).toBeGreaterThan(1);
+    await screenshot(page, "02-empty-dashboard");
+
+    const cookies = await page.context().cookies();
+    const session = cookies.find((cookie) => cookie.name === "reports_session");
+    expect(session).toMatchObject({ httpOnly: true, sameSite: "Lax" });
+    alicePage = page;
+  });
+
+  it("rejects an empty user name on the sign-in page", async () => {
+    const page = await openPage();
+    await page.goto("/signin");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator("#userName-error").waitFor();
+    expect(await page.locator("#userName-error").textContent()).toContain("Enter a user name");
+    await page.context().close();
+  });
+
+  it("shows field errors for bad input, from the form's own validation and from the server", async () => {
+    const page = alicePage;
+    await page.getByLabel("From", { exact: true }).fill("2025-06-01");
+    await page.getByLabel("To", { exact: true }).fill("2025-01-01");
+    await page.getByLabel("Minimum ratings").fill("0");
+    await page.getByLabel("Top N").fill("2.5");
+    await page.getByRole("button", { name: "Generate report" }).click();
+
+    const error = (field: string) => page.locator(`[data-field-error="${field}"]`);
+    await error("to").waitFor();
+    expect(await error("to").textContent()).toBe("The end date must be after the start date.");
+    expect(await error("minRatings").textContent()).toBe("Enter a whole number of at least 1.");
+    expect(await error("limit").textContent()).toContain("whole number");
+    expect(await page.getByLabel("Minimum ratings").getAttribute("aria-invalid")).toBe("true");
+    // The first bad field has the focus.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("to");
+    await screenshot(page, "03-field-errors");
+    expect(await reportItems(page).count()).toBe(0);
+
+    // The server validates with the same contract: tamper with the request on its way out
+    // and the server's field error lands on the field.
+    await page.getByLabel("From", { exact: true }).fill("");
+    await page.getByLabel("To", { exact: true }).fill("");
+    await page.getByLabel("Minimum ratings").fill("10");
+    await page.getByLabel("Top N").fill("");
+    await page.route("**/api/trpc/reports.request**", async (route) => {
+      const body = JSON.parse(route.request().postData() ?? "{}") as Record<string, { parameters: object }>;
+      for (const input of Object.values(body)) input.parameters = { ...input.parameters, minRatings: -5 };
+      await route.continue({ postData: JSON.stringify(body) });
+    });
+    await page.getByRole("button", { name: "Generate report" }).click();
+    await error("minRatings").waitFor();
+    expect(await error("minRatings").textContent()).toMatch(/>=\s*1|at least 1/i);
+    await page.unroute("**/api/trpc/reports.request**");
+    expect(await reportItems(page).count()).toBe(0);
+  });
+
+  it("generates one report from a double click, watches it complete, shows the chart and downloads the CSV", async () => {
+    const page = alicePage;
+    const genreSelect = page.getByLabel("Genre");
+    const genre = (await genreSelect.locator("option").nth(1).getAttribute("value"))!;
+    await genreSelect.selectOption(genre);
+    await page.getByLabel("Minimum ratings").fill("5");
+    await page.getByLabel("Top N").fill("25");
+    const expectedRows = Math.min(25, await countQualifyingAlbums(genre, 5));
+    expect(expectedRows).toBeGreaterThan(0);
+
+    const started = Date.now();
+    await page.getByRole("button", { name: "Generate report" }).dblclick();
+    const item = reportItems(page).first();
+    await item.waitFor();
+    await page.locator('li[data-status="Completed"]').first().waitFor({ timeout: 60_000 });
+    const secondsToComplete = (Date.now() - started) / 1000;
+    // A double click sent the same Idempotency-Key twice: one report.
+    await page.waitForTimeout(500);
+    expect(await reportItems(page).count()).toBe(1);
+    aliceReportId = (await item.getAttribute("data-report-id"))!;
+    expect(await item.locator(".report-title").textContent()).toBe(
+      `${genre} · all time · ≥ 5 ratings · top 25`,
+    );
+    expect(await item.locator(".report-meta").first().textContent()).toContain(`${expectedRows} rows`);
+
+    // The newest report opens its preview when it completes: chart + table from the real file.
+    const chart = item.getByTestId("score-chart");
+    await chart.waitFor({ timeout: 15_000 });
+    expect(await chart.getAttribute("role")).toBe("img");
+    expect(await chart.getAttribute("aria-label")).toMatch(/^Bar chart of the top \d+ albums by score/);
+    const shown = Math.min(10, expectedRows);
+    expect(await item.locator(".chart-row").count()).toBe(shown);
+    expect(await item.locator(".preview-table tbody tr").count()).toBe(shown);
+    await screenshot(page, "04-completed-with-chart");
+
+    const downloadPromise = page.waitForEvent("download");
+    await item.getByRole("button", { name: "Download CSV" }).click();
+    const download = await downloadPromise;
+    expect(download.suggestedFilename()).toBe(`popularity-report-${aliceReportId.slice(0, 8)}.csv`);
+    expect(download.url()).toContain(REPORTS_CONTAINER);
+    const csv = await readFile((await download.path())!, "utf8");
+    const lines = csv.split("\r\n").filter((line) => line !== "");
+    expect(lines[0]).toBe(CSV_HEADER);
+    expect(lines.length - 1).toBe(expectedRows);
+    // The chart's first bar is the file's first row.
+    const firstTitle = await item
+      .locator(".preview-table tbody tr")
+      .first()
+      .locator("td")
+      .nth(1)
+      .textContent();
+    expect(firstTitle).toContain(lines[1]!.split(",")[2]!.replace(/^"|"$/g, ""));
+    console.warn(`e2e: report completed ${secondsToComplete.toFixed(1)} s after the click`);
+  });
+
+  it("shows a running report's progress and elapsed time, updating without a reload", async () => {
+    // The sample catalogue exports in well under a second, too fast to catch mid-way; so
+    // this user's report is put in the state the worker writes while it runs, and moved on.
+    const reportId = randomUUID();
+    const startedAt = new Date(Date.now() - 12_000);
+    await db.prisma.report.create({
+      data: {
+        id: reportId,
+        kind: "popularity",
+        ownerId: "dana",
+        parameters: { minRatings: 10, genre: "Jazz" },
+        status: "Processing",
+        createdAt: new Date(Date.now() - 15_000),
+        startedAt,
+        attempts: 1,
+        progressRows: 0,
+        expectedRows: 3_000,
+      },
+    });
+    const page = await openPage();
+    await signIn(page, "dana");
+    const item = page.locator(`li[data-report-id="${reportId}"]`);
+    await item.locator(".progress-text").getByText("0 of 3,000 rows").waitFor();
+    await db.prisma.report.update({
+      where: { id: reportId },
+      data: { progressRows: 1_200, updatedAt: new Date() },
+    });
+    await item.locator(".progress-text").getByText("1,200 of 3,000 rows · 40%").waitFor({ timeout: 15_000 });
+    expect(await item.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("1200");
+    expect(await item.getByTestId("elapsed").textContent()).toMatch(/^0:\d\d$/);
+    await screenshot(page, "05-running-with-progress");
+    await db.prisma.report.update({
+      where: { id: reportId },
+      data: { status: "Failed", error: "Stopped by the test.", completedAt: new Date() },
+    });
+    await item.locator('[data-testid="failure-reason"]').waitFor({ timeout: 40_000 });
+  });
+
+  it("never shows one user's reports to another", async () => {
+    const page = await openPage();
+    await signIn(page, "bob");
+    await page.getByText("No reports yet").waitFor();
+    // Asking for alice's report by id answers like an unknown id.
+    const status = await page.evaluate(async (reportId) => {
+      const input = encodeURIComponent(JSON.stringify({ reportId }));
+      return (await fetch(`/api/trpc/reports.get?input=${input}`)).status;
+    }, aliceReportId);
+    expect(status).toBe(404);
+  });
+
+  it("works at phone width", async () => {
+    const page = await openPage(PHONE);
+    await signIn(page, "alice");
+    await page.locator('li[data-status="Completed"]').first().getByTestId("score-chart").waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, "07-phone");
+  });
+
+  it("shows why a report failed when its file cannot be written, and tries again with the same parameters", async () => {
+    // Runs last but one: deleting the container also deletes the files of earlier reports.
+    // A real failure: the storage container the worker writes to is gone (deleted by an
+    // operator, or a misconfigured account). Every delivery fails, and after the queue's
+    // last delivery the report is Failed with the storage error as its reason.
+    const blobs = BlobServiceClient.fromConnectionString(stackEnv.BLOB_CONNECTION_STRING!);
+    const container = blobs.getContainerClient(REPORTS_CONTAINER);
+    await container.delete();
+    const page = await openPage();
+    try {
+      await signIn(page, "erin");
+      await page.getByLabel("Top N").fill("5");
+      await page.getByRole("button", { name: "Generate report" }).click();
+      const failed = page.locator('li[data-status="Failed"]').first();
+      await failed.waitFor({ timeout: 90_000 });
+      const reason = await failed.getByTestId("failure-reason").textContent();
+      expect(reason).toMatch(/container/i);
+      await screenshot(page, "06-failed");
+    } finally {
+      await container.createIfNotExists();
+    }
+    // Keyboard: Try again is reachable and works with Enter.
+    const retry = page.locator('li[data-status="Failed"]').first().getByRole("button", { name: "Try again" });
+    await retry.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => reportItems(page).count(), { timeout: 10_000 }).toBe(2);
+    const newest = reportItems(page).first();
+    await page.locator('li[data-status="Completed"]').first().waitFor({ timeout: 60_000 });
+    expect(await newest.getAttribute("data-status")).toBe("Completed");
+    expect(await newest.locator(".report-title").textContent()).toContain("top 5");
+  });
+
+  it("signs out", async () => {
+    const page = alicePage;
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByText("You are signed out.").waitFor();
+    await page.goto("/");
+    expect(new URL(page.url()).pathname).toBe("/signin");
+  });
+});

@@ -1,0 +1,49 @@
+import { existsSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startLocalStack } from "@reports/local-stack";
+import { createLogger } from "@reports/runtime";
+import type { TestProject } from "vitest/node";
+import { CHROMIUM_PATH } from "./browser.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    webUrl: string;
+    stackEnv: Record<string, string>;
+  }
+}
+
+/**
+ * Starts the whole local stack once for the browser tests, with a small catalogue so it
+ * seeds in seconds, and short export retry delays so the failure scenario (five deliveries)
+ * ends in seconds rather than minutes.
+ */
+export default async function setup(project: TestProject) {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}; install it with: apt-get install -y chromium`);
+  }
+  const stateDir = await mkdtemp(join(tmpdir(), "reports-e2e-"));
+  // Embedded PostgreSQL drops to the "postgres" user when run as root: it must traverse this.
+  await chmod(stateDir, 0o755);
+  const log = createLogger({ name: "e2e-stack", level: "warn" });
+  const started = Date.now();
+  const stack = await startLocalStack({
+    stateDir,
+    log,
+    webPort: 0,
+    postgresPort: 0,
+    azuritePort: 0,
+    serviceBusPort: 0,
+    seed: { albums: 300, ratings: 20_000 },
+    // (LOG_LEVEL stays info: the stack waits for the worker's "worker ready" log line.)
+    extraEnv: { EXPORT_RETRY_BASE_MS: "200", EXPORT_RETRY_MAX_MS: "500" },
+  });
+  log.warn({ webUrl: stack.webUrl, startMs: Date.now() - started }, "local stack up for the browser tests");
+  project.provide("webUrl", stack.webUrl);
+  project.provide("stackEnv", stack.env);
+  return async () => {
+    await stack.close();
+    await rm(stateDir, { recursive: true, force: true });
+  };
+}
