@@ -236,6 +236,30 @@ describe("the dashboard in a real browser against the local stack", () => {
     expect(status).toBe(404);
   });
 
+  it("pages through many reports with Load more, newest first", async () => {
+    const now = Date.now();
+    await db.prisma.report.createMany({
+      data: Array.from({ length: 12 }, (_, i) => ({
+        id: randomUUID(),
+        kind: "popularity" as const,
+        ownerId: "frank",
+        parameters: { minRatings: i + 1 },
+        status: "Failed" as const,
+        error: "Seeded by the test.",
+        createdAt: new Date(now - (i + 1) * 60_000),
+        completedAt: new Date(now - (i + 1) * 60_000),
+      })),
+    });
+    const page = await openPage();
+    await signIn(page, "frank");
+    await expect.poll(() => reportItems(page).count()).toBe(10);
+    expect(await reportItems(page).first().locator(".report-title").textContent()).toContain("≥ 1 ratings");
+    await page.getByRole("button", { name: "Load more" }).click();
+    await expect.poll(() => reportItems(page).count()).toBe(12);
+    expect(await reportItems(page).last().locator(".report-title").textContent()).toContain("≥ 12 ratings");
+    await page.getByText("That is all of your reports.").waitFor();
+  });
+
   it("works at phone width", async () => {
     const page = await openPage(PHONE);
     await signIn(page, "alice");

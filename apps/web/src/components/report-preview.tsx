@@ -89,11 +89,13 @@ export function ReportPreview({ reportId, headingId }: { reportId: string; headi
               <th scope="col">#</th>
               <th scope="col">Album</th>
               <th scope="col">Artist</th>
-              <th scope="col">Genre</th>
+              <th scope="col" className="wide-only">
+                Genre
+              </th>
               <th scope="col" className="num">
                 Ratings
               </th>
-              <th scope="col" className="num">
+              <th scope="col" className="num wide-only">
                 Average
               </th>
               <th scope="col" className="num">
@@ -110,9 +112,9 @@ export function ReportPreview({ reportId, headingId }: { reportId: string; headi
                   {row.releaseYear ? <span className="muted"> ({row.releaseYear})</span> : null}
                 </td>
                 <td>{row.artist}</td>
-                <td>{row.genre}</td>
+                <td className="wide-only">{row.genre}</td>
                 <td className="num">{formatNumber(row.ratingsCount)}</td>
-                <td className="num">{row.averageRating.toFixed(2)}</td>
+                <td className="num wide-only">{row.averageRating.toFixed(2)}</td>
                 <td className="num">{row.score.toFixed(3)}</td>
               </tr>
             ))}
