@@ -44,6 +44,25 @@ async function countQualifyingAlbums(genre: string, minRatings: number): Promise
   return Number(result.rows[0]?.count ?? 0);
 }
 
+/** Waits for a report row with `status`; on timeout says what the database holds for the owner. */
+async function waitForReportStatus(page: Page, ownerId: string, status: string, timeout: number) {
+  try {
+    await page.locator(`li[data-status="${status}"]`).first().waitFor({ timeout });
+  } catch (err) {
+    const rows = await db.pool.query(
+      `SELECT r.status, r.attempts, r.error, r.updated_at, o.sent_at, o.attempts AS outbox_attempts, o.last_error
+         FROM reports r LEFT JOIN outbox_messages o ON o.correlation_id = r.id::text
+        WHERE r.owner_id = $1 ORDER BY r.created_at DESC`,
+      [ownerId],
+    );
+    const visibility = await page.evaluate(() => document.visibilityState).catch(() => "unknown");
+    throw new Error(
+      `no ${status} report shown for ${ownerId} (page ${visibility}); database: ${JSON.stringify(rows.rows)}`,
+      { cause: err },
+    );
+  }
+}
+
 beforeAll(async () => {
   browser = await launchChromium();
   db = createDb({ url: stackEnv.DATABASE_URL!, maxConnections: 2 });
@@ -145,7 +164,7 @@ describe("the dashboard in a real browser against the local stack", () => {
     await page.getByRole("button", { name: "Generate report" }).dblclick();
     const item = reportItems(page).first();
     await item.waitFor();
-    await page.locator('li[data-status="Completed"]').first().waitFor({ timeout: 60_000 });
+    await waitForReportStatus(page, "alice", "Completed", 60_000);
     const secondsToComplete = (Date.now() - started) / 1000;
     // A double click sent the same Idempotency-Key twice: one report.
     await page.waitForTimeout(500);
@@ -282,8 +301,8 @@ describe("the dashboard in a real browser against the local stack", () => {
       await signIn(page, "erin");
       await page.getByLabel("Top N").fill("5");
       await page.getByRole("button", { name: "Generate report" }).click();
+      await waitForReportStatus(page, "erin", "Failed", 90_000);
       const failed = page.locator('li[data-status="Failed"]').first();
-      await failed.waitFor({ timeout: 90_000 });
       const reason = await failed.getByTestId("failure-reason").textContent();
       expect(reason).toMatch(/container/i);
       await screenshot(page, "06-failed");
@@ -296,7 +315,7 @@ describe("the dashboard in a real browser against the local stack", () => {
     await page.keyboard.press("Enter");
     await expect.poll(() => reportItems(page).count(), { timeout: 10_000 }).toBe(2);
     const newest = reportItems(page).first();
-    await page.locator('li[data-status="Completed"]').first().waitFor({ timeout: 60_000 });
+    await waitForReportStatus(page, "erin", "Completed", 60_000);
     expect(await newest.getAttribute("data-status")).toBe("Completed");
     expect(await newest.locator(".report-title").textContent()).toContain("top 5");
   });
