@@ -3,6 +3,7 @@ export function isCrossSite(request: Request): boolean {
   return request.headers.get("sec-fetch-site") === "cross-site";
 }
 
+/** Secure in production (always https); on the local stack only when the request came over https. */
 export function wantsSecureCookie(request: Request, production: boolean): boolean {
   return (
     production ||

@@ -41,6 +41,6 @@ export async function POST(request: Request): Promise<Response> {
   const token = await signDevelopmentToken(env.AUTH_DEV_SECRET, parsed.data);
   return redirect(
     "/",
-    serializeSessionCookie(token, { secure: wantsSecureCookie(request, env.NODE_ENV === "production") }),
+    serializeSessionCookie(token, { secure: wantsSecureCookie(request, env.APP_ENV === "production") }),
   );
 }
