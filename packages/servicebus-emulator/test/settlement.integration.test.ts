@@ -1,4 +1,5 @@
 import { ServiceBusClient } from "@azure/service-bus";
+import Long from "long";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   captureError,
@@ -23,6 +24,7 @@ describe("settlement and locks", () => {
       "dead",
       "twice",
       "mgmt",
+      "dlq-peek",
       { name: "renew", lockDurationMs: SHORT_LOCK },
       { name: "expiry", lockDurationMs: SHORT_LOCK },
       { name: "limit", lockDurationMs: 60_000, maxDeliveryCount: 3 },
@@ -136,6 +138,43 @@ describe("settlement and locks", () => {
     await dlq.completeMessage(dead!);
     await dlq.close();
     await other.close();
+  });
+
+  it("peeks a message dead-lettered after an earlier peek of the dead-letter queue, even one sent first", async () => {
+    await bus.client.createSender("dlq-peek").sendMessages([{ body: "first" }, { body: "second" }]);
+    const receiver = bus.client.createReceiver("dlq-peek");
+    const [first, second] = await receiveAtLeast(receiver, 2);
+    await receiver.deadLetterMessage(second!, {
+      deadLetterReason: "Second",
+      deadLetterErrorDescription: "dead-lettered first",
+    });
+    const peekDeadLetters = async () => {
+      // a new receiver each time, as a test helper would: the SDK keeps the peek cursor (last peeked
+      // sequence number + 1) per client and entity, not per receiver
+      const dlq = bus.client.createReceiver("dlq-peek", { subQueueType: "deadLetter" });
+      const peeked = await dlq.peekMessages(10);
+      await dlq.close();
+      return peeked;
+    };
+    expect((await peekDeadLetters()).map((m) => m.body)).toEqual(["second"]);
+    await receiver.deadLetterMessage(first!, {
+      deadLetterReason: "First",
+      deadLetterErrorDescription: "dead-lettered second",
+    });
+    const later = await peekDeadLetters();
+    expect(later.map((m) => m.body)).toEqual(["first"]);
+
+    // the dead-letter queue numbers messages as they arrive and keeps their queue sequence number
+    const dlq = bus.client.createReceiver("dlq-peek", { subQueueType: "deadLetter" });
+    const all = await dlq.peekMessages(10, { fromSequenceNumber: Long.fromNumber(1) });
+    expect(all.map((m) => [m.body, m.sequenceNumber?.toNumber(), Number(m.enqueuedSequenceNumber)])).toEqual([
+      ["second", 1, second!.sequenceNumber!.toNumber()],
+      ["first", 2, first!.sequenceNumber!.toNumber()],
+    ]);
+    const dead = await receiveAtLeast(dlq, 2);
+    for (const message of dead) await dlq.completeMessage(message);
+    await dlq.close();
+    await receiver.close();
   });
 
   it("keeps a message locked while the SDK renews the lock automatically", async () => {

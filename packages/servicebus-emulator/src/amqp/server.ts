@@ -742,6 +742,10 @@ function composeForClient(
   if (message.deadLetterSource && entity.isDeadLetter) {
     annotations.set("x-opt-deadletter-source", amqpTypes.wrap_string(message.deadLetterSource));
   }
+  if (message.originalSeq !== undefined && entity.isDeadLetter) {
+    // the SDK's enqueuedSequenceNumber: where the message stood in its queue before it was dead-lettered
+    annotations.set("x-opt-enqueue-sequence-number", amqpTypes.wrap_long(message.originalSeq));
+  }
   // Service Bus reports the effective time to live (the queue default caps the sender's) in the header
   const effectiveTtl = message.expiresAt === undefined ? undefined : message.expiresAt - message.enqueuedAt;
   const header =

@@ -42,6 +42,8 @@ export interface StoredMessage {
   scheduledAt?: number;
   expiresAt?: number;
   deadLetterSource?: string;
+  /** In a dead-letter queue: the sequence number the message had in its queue. */
+  originalSeq?: number;
   lock?: Lock;
   /** False until the message is on disk; such a message is never delivered or peeked. */
   visible: boolean;
@@ -67,7 +69,6 @@ export interface Consumer {
 
 interface QueueState {
   options: ResolvedQueueOptions;
-  nextSeq: number;
   /** message id -> time accepted; insertion order is time order, so pruning stops at the first young entry */
   seen: Map<string, number>;
 }
@@ -79,6 +80,11 @@ export class Entity {
   consumers: Consumer[] = [];
   nextConsumer = 0;
   pumping = false;
+  /**
+   * Each entity numbers its own arrivals, the dead-letter queue included: a message dead-lettered
+   * later always gets a higher number there, which the SDK's peek cursor (last peeked + 1) relies on.
+   */
+  nextSeq = 1;
 
   constructor(
     readonly path: string,
@@ -121,7 +127,7 @@ export class Broker {
     private readonly log: Logger,
   ) {
     for (const options of queues) {
-      const state: QueueState = { options, nextSeq: 1, seen: new Map() };
+      const state: QueueState = { options, seen: new Map() };
       this.queues.push(state);
       this.entities.set(options.name.toLowerCase(), new Entity(options.name, state, false));
       const deadLetterPath = `${options.name}/${DEAD_LETTER_SUFFIX}`;
@@ -195,7 +201,7 @@ export class Broker {
     switch (record.o) {
       case "put": {
         entity.messages.set(record.m.s, fromPersisted(record.m));
-        entity.state.nextSeq = Math.max(entity.state.nextSeq, record.m.s + 1);
+        entity.nextSeq = Math.max(entity.nextSeq, record.m.s + 1);
         if (!entity.isDeadLetter && record.m.id !== undefined && entity.options.requiresDuplicateDetection) {
           entity.state.seen.set(record.m.id, record.m.t);
         }
@@ -216,7 +222,7 @@ export class Broker {
         break;
       }
       case "seq":
-        entity.state.nextSeq = Math.max(entity.state.nextSeq, record.n);
+        entity.nextSeq = Math.max(entity.nextSeq, record.n);
         break;
       case "dup":
         entity.state.seen.set(record.id, record.t);
@@ -234,8 +240,10 @@ export class Broker {
   private snapshotRecords(): JournalRecord[] {
     const records: JournalRecord[] = [];
     const now = Date.now();
+    for (const entity of this.entities.values()) {
+      records.push({ o: "seq", e: entity.path, n: entity.nextSeq });
+    }
     for (const state of this.queues) {
-      records.push({ o: "seq", e: state.options.name, n: state.nextSeq });
       this.pruneSeen(state, now);
       for (const [id, t] of state.seen) records.push({ o: "dup", e: state.options.name, id, t });
     }
@@ -299,7 +307,7 @@ export class Broker {
         entity.state.seen.set(message.messageId, now);
         seenIds.push(message.messageId);
       }
-      message.seq = entity.state.nextSeq++;
+      message.seq = entity.nextSeq++;
       entity.messages.set(message.seq, message);
       stored.push(message);
       sequenceNumbers.push(message.seq);
@@ -628,6 +636,9 @@ export class Broker {
     if (message.lock) this.dropLock(message.lock);
     const moved: StoredMessage = {
       ...message,
+      // the dead-letter queue is an entity of its own: the message arrives there with a new number
+      seq: deadLetter.nextSeq++,
+      originalSeq: message.seq,
       state: "active",
       lock: undefined,
       inReadyHeap: false,
@@ -763,6 +774,7 @@ function toPersisted(message: StoredMessage): PersistedMessage {
   if (message.scheduledAt !== undefined) persisted.sa = message.scheduledAt;
   if (message.expiresAt !== undefined) persisted.x = message.expiresAt;
   if (message.deadLetterSource !== undefined) persisted.ds = message.deadLetterSource;
+  if (message.originalSeq !== undefined) persisted.os = message.originalSeq;
   return persisted;
 }
 
@@ -781,6 +793,7 @@ function fromPersisted(persisted: PersistedMessage): StoredMessage {
     scheduledAt: persisted.sa,
     expiresAt: persisted.x,
     deadLetterSource: persisted.ds,
+    originalSeq: persisted.os,
     visible: false,
     inReadyHeap: false,
   };

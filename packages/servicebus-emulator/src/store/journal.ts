@@ -32,6 +32,8 @@ export interface PersistedMessage {
   x?: number;
   /** dead-letter source entity */
   ds?: string;
+  /** sequence number in the source queue (dead-lettered messages, which are numbered anew) */
+  os?: number;
 }
 
 /** One line of the journal. Every record is idempotent so that replaying it twice is harmless. */
