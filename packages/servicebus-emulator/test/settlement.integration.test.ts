@@ -1,4 +1,4 @@
-import { ServiceBusClient } from "@azure/service-bus";
+import { ServiceBusClient, type ServiceBusReceivedMessage } from "@azure/service-bus";
 import Long from "long";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -24,6 +24,7 @@ describe("settlement and locks", () => {
       "dead",
       "twice",
       "mgmt",
+      "mgmt-open",
       "dlq-peek",
       { name: "renew", lockDurationMs: SHORT_LOCK },
       { name: "expiry", lockDurationMs: SHORT_LOCK },
@@ -138,6 +139,39 @@ describe("settlement and locks", () => {
     await dlq.completeMessage(dead!);
     await dlq.close();
     await other.close();
+  });
+
+  it("keeps delivering on a receive link whose messages are settled through $management", async () => {
+    // Settling from another client goes through $management while the receiving link stays open;
+    // each such delivery used to stay unsettled on that link, which stalled after 2048 of them.
+    const total = 3000;
+    const sender = bus.client.createSender("mgmt-open");
+    for (let sent = 0; sent <= total; ) {
+      const batch = await sender.createMessageBatch();
+      while (sent <= total && batch.tryAddMessage({ body: sent })) sent++;
+      await sender.sendMessages(batch);
+    }
+    const receiver = bus.client.createReceiver("mgmt-open", { maxAutoLockRenewalDurationInMs: 0 });
+    const settlerClient = new ServiceBusClient(bus.emulator.connectionString, FAST_RETRIES);
+    const settler = settlerClient.createReceiver("mgmt-open");
+    let settled = 0;
+    let firstSettled: ServiceBusReceivedMessage | undefined;
+    while (settled < total) {
+      const batch = await receiver.receiveMessages(Math.min(500, total - settled), { maxWaitTimeInMs: 2000 });
+      expect(batch.length, `the link stopped delivering after ${settled} messages`).toBeGreaterThan(0);
+      await Promise.all(batch.map((message) => settler.completeMessage(message)));
+      firstSettled ??= batch[0];
+      settled += batch.length;
+    }
+    const [last] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    expect(last?.body).toBe(total);
+    await receiver.completeMessage(last!);
+    // the receiving link learnt of the settlement: settling again there is refused at once
+    const again = await captureError(receiver.completeMessage(firstSettled!));
+    expect(again.message).toMatch(/already settled/);
+    expect(await receiver.peekMessages(5)).toEqual([]);
+    await settlerClient.close();
+    await receiver.close();
   });
 
   it("peeks a message dead-lettered after an earlier peek of the dead-letter queue, even one sent first", async () => {

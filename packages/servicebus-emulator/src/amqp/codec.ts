@@ -315,6 +315,11 @@ export function rejectedOutcome(condition: string, description: string): TypedVa
   return messageModule.rejected({ error: { condition, description } }).described();
 }
 
+/** `modified`: abandon (`undeliverableHere` false) or defer (true), as the SDK expresses them. */
+export function modifiedOutcome(undeliverableHere: boolean): TypedValue {
+  return messageModule.modified({ undeliverable_here: undeliverableHere }).described();
+}
+
 export function rejectedOutcomeWithoutError(): TypedValue {
   return messageModule.rejected({ error: undefined }).described();
 }

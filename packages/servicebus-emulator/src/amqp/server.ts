@@ -26,6 +26,7 @@ import {
   lockTokenToRfcBytes,
   longToNumber,
   type MapEntryValue,
+  modifiedOutcome,
   rejectedOutcome,
   rejectedOutcomeWithoutError,
   rhea,
@@ -69,6 +70,8 @@ interface SenderInternals {
 
 interface DeliveryInternals {
   id: number;
+  link: Sender;
+  settled: boolean;
   remote_settled: boolean;
   remote_state?: unknown;
   update(settled: boolean, state?: unknown): void;
@@ -547,24 +550,37 @@ export class AmqpServer {
         };
         return Promise.all(
           tokens.map((token) => {
-            const lock = this.broker.getLock(token);
-            if (lock) this.forgetLinkDelivery(lock);
+            // the link the message went out on may still be open: it must learn of the settlement too
+            const delivery = this.broker.getLock(token)?.delivery as DeliveryInternals | undefined;
+            let settled: Promise<void>;
+            let outcome: TypedValue;
             switch (status) {
               case "completed":
-                return this.broker.complete(token);
+                settled = this.broker.complete(token);
+                outcome = acceptedOutcome();
+                break;
               case "abandoned":
-                return this.broker.abandon(token, options);
+                settled = this.broker.abandon(token, options);
+                outcome = modifiedOutcome(false);
+                break;
               case "defered":
               case "deferred":
-                return this.broker.defer(token, options);
+                settled = this.broker.defer(token, options);
+                outcome = modifiedOutcome(true);
+                break;
               case "suspended":
-                return this.broker.deadLetter(token, options);
+                settled = this.broker.deadLetter(token, options);
+                outcome = rejectedOutcomeWithoutError();
+                break;
               default:
                 throw new BrokerError(
                   "com.microsoft:argument-error",
                   `unknown disposition-status '${status}'`,
                 );
             }
+            return settled.then(() => {
+              if (delivery) this.settleLinkDelivery(delivery, outcome);
+            });
           }),
         ).then(() => ({ statusCode: 200 }));
       }
@@ -638,8 +654,19 @@ export class AmqpServer {
 
   // ---- dispositions -----------------------------------------------------------------------
 
-  private forgetLinkDelivery(lock: Lock): void {
-    if (lock.delivery) this.lockByDelivery.delete(lock.delivery);
+  /**
+   * Settles on its link a delivery whose message was settled through $management. Left unsettled,
+   * it would stay in the session's window for good: rhea frees deliveries only from the oldest one
+   * on, and only once both ends settled them, so the link stops delivering after 2048 of them.
+   */
+  private settleLinkDelivery(delivery: DeliveryInternals, outcome: TypedValue): void {
+    this.lockByDelivery.delete(delivery);
+    if (delivery.remote_settled) return;
+    // an open receiver hears of it (rhea settles its end on its own, sending nothing back), so
+    // settling there again is refused at once rather than left to time out
+    if (delivery.link.is_open()) delivery.update(true, outcome);
+    else delivery.settled = true;
+    delivery.remote_settled = true;
   }
 
   private onDisposition(
