@@ -57,18 +57,23 @@ async function receiveAndComplete(client: ServiceBusClient, queue: string, count
 async function measureLatency(client: ServiceBusClient, queue: string, count: number): Promise<number[]> {
   const latencies: number[] = [];
   const receiver = client.createReceiver(queue);
+  let completed = 0;
   const finished = new Promise<void>((resolve, reject) => {
     receiver.subscribe(
       {
         async processMessage(message) {
           latencies.push(performance.now() - Number(message.applicationProperties?.sentAt));
-          if (latencies.length === count) resolve();
+          // Finish only once every completion is acknowledged: closing the receiver while the last
+          // auto-completions were in flight left their SDK settlement timers (timeoutInMs, 30 s
+          // here) running, as the SDK does not clear them on close, and the process alive with them.
+          await receiver.completeMessage(message);
+          if (++completed === count) resolve();
         },
         async processError(args) {
           reject(args.error);
         },
       },
-      { maxConcurrentCalls: 20 },
+      { maxConcurrentCalls: 20, autoCompleteMessages: false },
     );
   });
   const sender = client.createSender(queue);
