@@ -1,5 +1,5 @@
 // Prints one "N passed, N failed, N skipped" line for every Vitest run of the repo
-// (each package writes test-results/vitest.json), so CI has a single closing line.
+// (each package writes test-results/vitest*.json), so CI has a single closing line.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -14,15 +14,21 @@ for (const group of ["apps", "packages"]) {
     if (!existsSync(join(dir, "package.json"))) continue;
     const scripts = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).scripts ?? {};
     if (!scripts.test?.includes("vitest")) continue;
-    const report = join(dir, "test-results/vitest.json");
-    if (!existsSync(report)) {
+    const resultsDir = join(dir, "test-results");
+    // vitest.json (unit + integration) and, where a package has them, vitest-e2e.json (browser).
+    const reports = existsSync(resultsDir)
+      ? readdirSync(resultsDir).filter((file) => /^vitest.*\.json$/.test(file))
+      : [];
+    if (reports.length === 0) {
       missing.push(`${group}/${name}`);
       continue;
     }
-    const json = JSON.parse(readFileSync(report, "utf8"));
-    passed += json.numPassedTests;
-    failed += json.numFailedTests;
-    skipped += json.numPendingTests + (json.numTodoTests ?? 0);
+    for (const file of reports) {
+      const json = JSON.parse(readFileSync(join(resultsDir, file), "utf8"));
+      passed += json.numPassedTests;
+      failed += json.numFailedTests;
+      skipped += json.numPendingTests + (json.numTodoTests ?? 0);
+    }
   }
 }
 if (missing.length > 0) {
