@@ -1,5 +1,5 @@
 import { isAbsolute, join } from "node:path";
-import { ConfigError, createLogger, parseConfig } from "@reports/runtime";
+import { ConfigError, createLogger, DUPLICATE_SIGNAL_WINDOW_MS, parseConfig } from "@reports/runtime";
 import { REPO_ROOT, type TLocalStackEnv, ZLocalStackEnv } from "./config.ts";
 import { startLocalStack } from "./stack.ts";
 
@@ -53,13 +53,15 @@ process.stdout.write(
   `\nReady in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${stack.webUrl}  (settings in ${join(stateDir, "stack.env")}; Ctrl-C stops everything)\n\n`,
 );
 
-let stopping = false;
+let stoppingSince: number | undefined;
 const stop = async (signal: string) => {
-  if (stopping) {
+  if (stoppingSince !== undefined) {
+    // npm and tsx relay the terminal's Ctrl-C to us again: the same signal, not a second one.
+    if (Date.now() - stoppingSince < DUPLICATE_SIGNAL_WINDOW_MS) return;
     process.stdout.write("second signal: exiting now\n");
     process.exit(130);
   }
-  stopping = true;
+  stoppingSince = Date.now();
   log.info({ signal }, "stopping the local stack");
   await stack.close();
   process.exit(0);

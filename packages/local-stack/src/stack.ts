@@ -264,13 +264,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       await runToCompletion(build, "web build");
     }
-    const nextBin = join(REPO_ROOT, "node_modules/next/dist/bin/next");
+    // The production server is the standalone build, the container image's entry point;
+    // `next dev` compiles on demand instead.
     const web = spawnManaged({
       name: "web",
       command: process.execPath,
-      args: [nextBin, options.webDev ? "dev" : "start", "--port", String(webPort), "--hostname", "127.0.0.1"],
+      args: options.webDev
+        ? [
+            join(REPO_ROOT, "node_modules/next/dist/bin/next"),
+            "dev",
+            "--port",
+            String(webPort),
+            "--hostname",
+            "127.0.0.1",
+          ]
+        : [join(webDir, ".next/standalone/apps/web/server.js")],
       cwd: webDir,
-      env: childEnv({ PORT: String(webPort), NEXT_TELEMETRY_DISABLED: "1" }),
+      env: childEnv({ PORT: String(webPort), HOSTNAME: "127.0.0.1", NEXT_TELEMETRY_DISABLED: "1" }),
       log,
       echo: options.echo ?? false,
     });

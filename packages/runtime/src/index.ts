@@ -9,6 +9,12 @@ export {
   zPositiveInt,
   zPostgresUrl,
 } from "./config.ts";
-export { type Closable, idempotentClose, type RunProcessOptions, runUntilSignalled } from "./lifecycle.ts";
+export {
+  type Closable,
+  DUPLICATE_SIGNAL_WINDOW_MS,
+  idempotentClose,
+  type RunProcessOptions,
+  runUntilSignalled,
+} from "./lifecycle.ts";
 export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
 export { getFreePort, isPortInUse } from "./ports.ts";

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
-import { idempotentClose, runUntilSignalled } from "./lifecycle.ts";
+import { describe, expect, it, vi } from "vitest";
+import { DUPLICATE_SIGNAL_WINDOW_MS, idempotentClose, runUntilSignalled } from "./lifecycle.ts";
 
 function fakeProcess() {
   const emitter = new EventEmitter();
@@ -62,17 +62,25 @@ describe("runUntilSignalled", () => {
     expect(await running).toBe(1);
   });
 
-  it("forces exit on a second signal", async () => {
-    const { emitter, proc, exits } = fakeProcess();
-    void runUntilSignalled(async () => ({ close: () => new Promise<void>(() => {}) }), {
-      log,
-      shutdownTimeoutMs: 5_000,
-      proc,
-    });
-    await new Promise((resolve) => setImmediate(resolve));
-    emitter.emit("SIGINT", "SIGINT");
-    emitter.emit("SIGINT", "SIGINT");
-    expect(exits).toEqual([130]);
+  it("forces exit on a second signal, but not on the same Ctrl-C relayed by a wrapper", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const { emitter, proc, exits } = fakeProcess();
+      void runUntilSignalled(async () => ({ close: () => new Promise<void>(() => {}) }), {
+        log,
+        shutdownTimeoutMs: 60_000,
+        proc,
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      emitter.emit("SIGINT", "SIGINT");
+      emitter.emit("SIGINT", "SIGINT");
+      expect(exits).toEqual([]);
+      vi.setSystemTime(Date.now() + DUPLICATE_SIGNAL_WINDOW_MS + 1);
+      emitter.emit("SIGINT", "SIGINT");
+      expect(exits).toEqual([130]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("closes a component whose start was still running when SIGTERM arrived", async () => {

@@ -14,6 +14,9 @@ export function idempotentClose(close: () => Promise<void>): () => Promise<void>
   };
 }
 
+/** Signals this close together are one signal delivered twice (see runUntilSignalled). */
+export const DUPLICATE_SIGNAL_WINDOW_MS = 1_000;
+
 /** The part of `process` that shutdown handling uses. */
 export interface SignalSource {
   on(signal: "SIGTERM" | "SIGINT", listener: (signal: NodeJS.Signals) => void): unknown;
@@ -43,14 +46,17 @@ export async function runUntilSignalled(
   const firstSignal = new Promise<NodeJS.Signals>((resolve) => {
     resolveSignal = resolve;
   });
-  let signalled = false;
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) {
+    if (firstSignalAt !== undefined) {
+      // One Ctrl-C reaches us several times when wrappers (npm, tsx) relay it to the
+      // process group we are already in: only a later signal means "stop waiting".
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_WINDOW_MS) return;
       log.warn({ signal }, "second signal: exiting now");
       proc.exit(130);
       return;
     }
-    signalled = true;
+    firstSignalAt = Date.now();
     resolveSignal(signal);
   };
   proc.on("SIGTERM", onSignal);
