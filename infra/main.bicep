@@ -38,6 +38,18 @@ param authAudience string
 @description('JWKS URL of the issuer (AUTH_JWKS_URL), e.g. https://login.microsoftonline.com/<tenant-id>/discovery/v2.0/keys.')
 param authJwksUrl string
 
+@description('Application (client) id of the dashboard app registration (AUTH_OIDC_CLIENT_ID): a public client whose redirect URI is <web URL>/api/session/callback (see docs/deploy.md).')
+param authOidcClientId string
+
+@description('Scopes of the dashboard sign-in (AUTH_OIDC_SCOPES); empty = openid profile offline_access <authAudience>/.default.')
+param authOidcScopes string = ''
+
+@description('Name on the sign-in button (AUTH_OIDC_PROVIDER_NAME); empty = derived from the issuer ("Microsoft" for Entra ID).')
+param authOidcProviderName string = ''
+
+@description('Public origin of the dashboard (PUBLIC_URL) when it is served under a custom domain; empty = the web Container App\'s own https://<name>.<environment domain>.')
+param publicUrl string = ''
+
 @description('Lifetime of a download link in seconds (DOWNLOAD_URL_TTL_SECONDS).')
 @minValue(30)
 @maxValue(3600)
@@ -315,11 +327,16 @@ var webDatabaseUrl = 'postgresql://${webIdentity.outputs.name}@${databaseHost}:5
 var workerDatabaseUrl = 'postgresql://${workerIdentity.outputs.name}@${databaseHost}:5432/${databaseName}?sslmode=require'
 var migrateDatabaseUrl = 'postgresql://${migrateIdentity.outputs.name}@${databaseHost}:5432/${databaseName}?sslmode=require'
 
+// The web app's address is known before it exists (<app name>.<environment default domain>),
+// so its redirect URI is stable across deployments and can be registered once.
+var webAppName = 'ca-web-${resourceToken}'
+var webPublicUrl = empty(publicUrl) ? 'https://${webAppName}.${containerAppsEnvironment.outputs.defaultDomain}' : publicUrl
+
 module web 'app/web.bicep' = {
   name: 'web'
   scope: rg
   params: {
-    name: 'ca-web-${resourceToken}'
+    name: webAppName
     location: location
     tags: tags
     containerAppsEnvironmentId: containerAppsEnvironment.outputs.id
@@ -333,6 +350,10 @@ module web 'app/web.bicep' = {
     authIssuer: authIssuer
     authAudience: authAudience
     authJwksUrl: authJwksUrl
+    publicUrl: webPublicUrl
+    authOidcClientId: authOidcClientId
+    authOidcScopes: authOidcScopes
+    authOidcProviderName: authOidcProviderName
     downloadUrlTtlSeconds: downloadUrlTtlSeconds
     logLevel: logLevel
     minReplicas: webMinReplicas
@@ -408,6 +429,8 @@ output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
 output AZURE_CONTAINER_ENVIRONMENT_NAME string = containerAppsEnvironment.outputs.name
 output SERVICE_WEB_NAME string = web.outputs.name
 output SERVICE_WEB_URI string = web.outputs.uri
+output WEB_PUBLIC_URL string = webPublicUrl
+output AUTH_REDIRECT_URI string = '${webPublicUrl}/api/session/callback'
 output SERVICE_WORKER_NAME string = worker.outputs.name
 output MIGRATION_JOB_NAME string = migrateJob.outputs.name
 output POSTGRES_SERVER_NAME string = postgres.outputs.name

@@ -42,6 +42,18 @@ param authAudience string
 @description('JWKS URL used to verify the bearer tokens.')
 param authJwksUrl string
 
+@description('Public origin of the dashboard (PUBLIC_URL), e.g. https://reports.example.com; the browser sign-in redirect URI is <publicUrl>/api/session/callback.')
+param publicUrl string
+
+@description('Application (client) id of the dashboard at the identity provider (AUTH_OIDC_CLIENT_ID): a public client, PKCE, no secret.')
+param authOidcClientId string
+
+@description('Scopes of the browser sign-in (AUTH_OIDC_SCOPES); empty = openid profile offline_access <authAudience>/.default.')
+param authOidcScopes string = ''
+
+@description('Name on the sign-in button (AUTH_OIDC_PROVIDER_NAME); empty = derived from the issuer.')
+param authOidcProviderName string = ''
+
 @description('Lifetime of a download link (seconds).')
 param downloadUrlTtlSeconds int
 
@@ -111,6 +123,11 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             { name: 'AUTH_ISSUER', value: authIssuer }
             { name: 'AUTH_AUDIENCE', value: authAudience }
             { name: 'AUTH_JWKS_URL', value: authJwksUrl }
+            // Browser sign-in (authorization code + PKCE). An empty value counts as unset.
+            { name: 'PUBLIC_URL', value: publicUrl }
+            { name: 'AUTH_OIDC_CLIENT_ID', value: authOidcClientId }
+            { name: 'AUTH_OIDC_SCOPES', value: authOidcScopes }
+            { name: 'AUTH_OIDC_PROVIDER_NAME', value: authOidcProviderName }
             { name: 'DOWNLOAD_URL_TTL_SECONDS', value: string(downloadUrlTtlSeconds) }
           ]
           // /healthz answers 503 while the database is unreachable. It drives readiness only:

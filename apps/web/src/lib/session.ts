@@ -6,11 +6,16 @@ export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 
 /** The session token from a `Cookie` request header, or null. */
 export function readSessionToken(cookieHeader: string | null | undefined): string | null {
+  return readCookie(cookieHeader, SESSION_COOKIE);
+}
+
+/** A cookie's (URI-decoded) value from a `Cookie` request header, or null. */
+export function readCookie(cookieHeader: string | null | undefined, name: string): string | null {
   if (!cookieHeader) return null;
   for (const part of cookieHeader.split(";")) {
     const index = part.indexOf("=");
     if (index === -1) continue;
-    if (part.slice(0, index).trim() !== SESSION_COOKIE) continue;
+    if (part.slice(0, index).trim() !== name) continue;
     const value = part.slice(index + 1).trim();
     try {
       return value ? decodeURIComponent(value) : null;
@@ -21,14 +26,37 @@ export function readSessionToken(cookieHeader: string | null | undefined): strin
   return null;
 }
 
-/** A `Set-Cookie` value for the session (or, with `token` null, one that clears it). */
-export function serializeSessionCookie(token: string | null, options: { secure: boolean }): string {
+/**
+ * A `Set-Cookie` value for the session (or, with `token` null, one that clears it). The
+ * session lasts `maxAgeSeconds` (an identity provider's token: its remaining lifetime),
+ * by default as long as a development token.
+ */
+export function serializeSessionCookie(
+  token: string | null,
+  options: { secure: boolean; maxAgeSeconds?: number },
+): string {
+  return serializeCookie(SESSION_COOKIE, token, {
+    secure: options.secure,
+    maxAgeSeconds: options.maxAgeSeconds ?? SESSION_MAX_AGE_SECONDS,
+  });
+}
+
+/**
+ * An httpOnly, SameSite=Lax, whole-site `Set-Cookie` value; `value` null clears the cookie.
+ * Lax, not Strict: the identity provider sends the browser back with a cross-site top-level
+ * GET, and Lax cookies travel with those.
+ */
+export function serializeCookie(
+  name: string,
+  value: string | null,
+  options: { secure: boolean; maxAgeSeconds: number },
+): string {
   const parts = [
-    `${SESSION_COOKIE}=${token ? encodeURIComponent(token) : ""}`,
+    `${name}=${value ? encodeURIComponent(value) : ""}`,
     "Path=/",
     "HttpOnly",
     "SameSite=Lax",
-    `Max-Age=${token ? SESSION_MAX_AGE_SECONDS : 0}`,
+    `Max-Age=${value ? Math.max(0, Math.floor(options.maxAgeSeconds)) : 0}`,
   ];
   if (options.secure) parts.push("Secure");
   return parts.join("; ");

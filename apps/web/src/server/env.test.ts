@@ -8,6 +8,15 @@ const BASE = {
   BLOB_CONNECTION_STRING: "UseDevelopmentStorage=true",
 };
 const SECRET = "x".repeat(32);
+const OIDC = {
+  APP_ENV: "production",
+  AUTH_MODE: "oidc",
+  AUTH_ISSUER: "https://login.microsoftonline.com/t/v2.0",
+  AUTH_AUDIENCE: "api://reports",
+  AUTH_JWKS_URL: "https://login.microsoftonline.com/t/discovery/v2.0/keys",
+  AUTH_OIDC_CLIENT_ID: "00000000-0000-4000-8000-000000000001",
+  PUBLIC_URL: "https://reports.example.com/",
+};
 
 function failingVariables(env: Record<string, string>): string[] {
   try {
@@ -37,21 +46,39 @@ describe("ZWebEnv", () => {
     ]);
   });
 
-  it("requires issuer, audience and JWKS URL in oidc mode", () => {
+  it("requires issuer, audience, JWKS URL, client id and public URL in oidc mode", () => {
     expect(failingVariables({ ...BASE, APP_ENV: "production", AUTH_MODE: "oidc" })).toEqual([
       "AUTH_AUDIENCE",
       "AUTH_ISSUER",
       "AUTH_JWKS_URL",
+      "AUTH_OIDC_CLIENT_ID",
+      "PUBLIC_URL",
     ]);
-    const env = parseConfig(ZWebEnv, {
-      ...BASE,
-      APP_ENV: "production",
-      AUTH_MODE: "oidc",
-      AUTH_ISSUER: "https://login.microsoftonline.com/t/v2.0",
-      AUTH_AUDIENCE: "api://reports",
-      AUTH_JWKS_URL: "https://login.microsoftonline.com/t/discovery/v2.0/keys",
-    });
+    const env = parseConfig(ZWebEnv, { ...BASE, ...OIDC });
     expect(env.AUTH_MODE).toBe("oidc");
+    expect(env.PUBLIC_URL).toBe("https://reports.example.com");
+    expect(env.AUTH_OIDC_SCOPES).toBeUndefined();
+  });
+
+  it("refuses a public URL with a path, or over http in production", () => {
+    expect(failingVariables({ ...BASE, ...OIDC, PUBLIC_URL: "https://reports.example.com/app" })).toEqual([
+      "PUBLIC_URL",
+    ]);
+    expect(failingVariables({ ...BASE, ...OIDC, PUBLIC_URL: "http://reports.example.com" })).toEqual([
+      "PUBLIC_URL",
+    ]);
+    expect(
+      failingVariables({ ...BASE, ...OIDC, APP_ENV: "development", PUBLIC_URL: "http://localhost:3000" }),
+    ).toEqual([]);
+  });
+
+  it("refuses scopes without openid and an issuer that is not a URL", () => {
+    expect(
+      failingVariables({ ...BASE, ...OIDC, AUTH_OIDC_SCOPES: "profile api://reports/.default" }),
+    ).toEqual(["AUTH_OIDC_SCOPES"]);
+    expect(failingVariables({ ...BASE, ...OIDC, AUTH_ISSUER: "login.microsoftonline.com/t" })).toEqual([
+      "AUTH_ISSUER",
+    ]);
   });
 
   it("requires a long enough development secret and a database URL", () => {

@@ -21,6 +21,25 @@ export const ZWebEnv = z
     AUTH_ISSUER: z.string().min(1).optional(),
     AUTH_AUDIENCE: z.string().min(1).optional(),
     AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * The dashboard's public origin (https://reports.example.com), oidc mode: the browser
+     * sign-in's redirect URI is `<PUBLIC_URL>/api/session/callback`. Configured rather than
+     * taken from the Host header, which the ingress or a client can set to anything.
+     */
+    PUBLIC_URL: z
+      .url({ protocol: /^https?$/ })
+      .transform((value) => value.replace(/\/+$/, ""))
+      .optional(),
+    /** Application (client) id of the dashboard at the identity provider: a public client (PKCE, no secret). */
+    AUTH_OIDC_CLIENT_ID: z.string().trim().min(1).optional(),
+    /**
+     * Scopes of the browser sign-in, space-separated. Default:
+     * `openid profile offline_access <AUTH_AUDIENCE>/.default` (Entra's way of asking for an
+     * access token whose audience is AUTH_AUDIENCE); other providers need their own.
+     */
+    AUTH_OIDC_SCOPES: z.string().trim().min(1).optional(),
+    /** Shown on the sign-in button ("Sign in with …"); default derived from AUTH_ISSUER. */
+    AUTH_OIDC_PROVIDER_NAME: z.string().trim().min(1).max(64).optional(),
     DOWNLOAD_URL_TTL_SECONDS: zPositiveInt.max(7 * 24 * 3600).default(300),
   })
   .superRefine((env, ctx) => {
@@ -42,13 +61,66 @@ export const ZWebEnv = z
         });
       }
     } else {
-      for (const name of ["AUTH_ISSUER", "AUTH_AUDIENCE", "AUTH_JWKS_URL"] as const) {
+      for (const name of [
+        "AUTH_ISSUER",
+        "AUTH_AUDIENCE",
+        "AUTH_JWKS_URL",
+        "AUTH_OIDC_CLIENT_ID",
+        "PUBLIC_URL",
+      ] as const) {
         if (!env[name])
           ctx.addIssue({ code: "custom", path: [name], message: "required when AUTH_MODE=oidc" });
       }
+      refineOidcEnv(env, ctx);
     }
   });
 export type TWebEnv = z.infer<typeof ZWebEnv>;
+
+type WebEnvFields = {
+  APP_ENV: "development" | "production";
+  AUTH_ISSUER?: string | undefined;
+  PUBLIC_URL?: string | undefined;
+  AUTH_OIDC_SCOPES?: string | undefined;
+};
+
+/** What the browser sign-in needs beyond presence: URLs it can use and an OpenID scope. */
+function refineOidcEnv(env: WebEnvFields, ctx: z.RefinementCtx): void {
+  const httpsOnly = env.APP_ENV === "production";
+  if (env.AUTH_ISSUER) {
+    // Discovery is `<AUTH_ISSUER>/.well-known/openid-configuration`.
+    const issuer = URL.parse(env.AUTH_ISSUER);
+    if (!issuer || !/^https?:$/.test(issuer.protocol) || (httpsOnly && issuer.protocol !== "https:")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_ISSUER"],
+        message: `must be an ${httpsOnly ? "https" : "http(s)"} URL in oidc mode (its discovery document is read)`,
+      });
+    }
+  }
+  if (env.PUBLIC_URL) {
+    const url = new URL(env.PUBLIC_URL);
+    if (url.pathname !== "/" || url.search || url.hash) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["PUBLIC_URL"],
+        message: "must be an origin only, e.g. https://reports.example.com (no path, query or fragment)",
+      });
+    } else if (httpsOnly && url.protocol !== "https:") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["PUBLIC_URL"],
+        message: "must be https when APP_ENV=production",
+      });
+    }
+  }
+  if (env.AUTH_OIDC_SCOPES && !env.AUTH_OIDC_SCOPES.split(/\s+/).includes("openid")) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["AUTH_OIDC_SCOPES"],
+      message: 'must include "openid" (the sign-in needs an ID token)',
+    });
+  }
+}
 
 let cached: TWebEnv | undefined;
 
@@ -59,4 +131,12 @@ let cached: TWebEnv | undefined;
 export function getWebEnv(): TWebEnv {
   cached ??= parseConfig(ZWebEnv);
   return cached;
+}
+
+/**
+ * Replaces the parsed configuration (tests run the route handlers under a configuration of
+ * their own this way); `undefined` makes the next `getWebEnv()` parse the environment again.
+ */
+export function setWebEnv(env: TWebEnv | undefined): void {
+  cached = env;
 }

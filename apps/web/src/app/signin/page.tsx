@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { AppHeader } from "../../components/app-header.tsx";
+import { describeSignInError } from "../../lib/session-errors.ts";
 import { getWebEnv } from "../../server/env.ts";
+import { OIDC_START_PATH, resolveOidcSettings } from "../../server/oidc.ts";
 import { getCurrentUser } from "../api/session/current-user.ts";
 import "../../components/dashboard.css";
 
@@ -20,7 +22,9 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
   if (await getCurrentUser()) redirect("/");
   const params = await searchParams;
   const error = first(params.error);
-  const development = getWebEnv().AUTH_MODE === "development";
+  const env = getWebEnv();
+  const development = env.AUTH_MODE === "development";
+  const providerName = development ? "" : resolveOidcSettings(env).providerName;
   return (
     <>
       <AppHeader />
@@ -70,13 +74,19 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
               </button>
             </form>
           ) : (
-            <div className="signin-form">
-              <p className="muted">Sign in with your organisation account.</p>
-              <p className="notice notice-error" role="status">
-                Browser sign-in through the identity provider is not available in this version; use the API
-                with a bearer token from your identity provider.
+            <form method="get" action={OIDC_START_PATH} className="signin-form">
+              <p className="muted">
+                Sign in with your organisation account; you see only the reports you requested.
               </p>
-            </div>
+              {error ? (
+                <p className="notice notice-error" role="alert">
+                  {describeSignInError(error)}
+                </p>
+              ) : null}
+              <button type="submit" className="button button-primary">
+                Sign in with {providerName}
+              </button>
+            </form>
           )}
         </div>
       </main>
