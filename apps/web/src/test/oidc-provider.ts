@@ -52,6 +52,7 @@ export async function startTestOidcProvider(options: {
   clientId: string;
   audience: string;
   redirectUris: string[];
+  postLogoutRedirectUris?: string[];
 }): Promise<TestOidcProvider> {
   const { privateKey, publicKey } = await generateKeyPair("RS256");
   const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid: "test-key", alg: "RS256", use: "sig" };
@@ -172,6 +173,19 @@ export async function startTestOidcProvider(options: {
           return authorizeRequest(url, response);
         case "POST /token":
           return token(request, response);
+        case "GET /logout": {
+          // RP-Initiated Logout: back to the client's post-logout URI when it is registered.
+          const back = url.searchParams.get("post_logout_redirect_uri") ?? "";
+          if (
+            url.searchParams.get("client_id") !== options.clientId ||
+            !options.postLogoutRedirectUris?.includes(back)
+          ) {
+            response.writeHead(200, { "content-type": "text/plain" }).end("You are signed out.");
+            return;
+          }
+          response.writeHead(302, { location: back }).end();
+          return;
+        }
         default:
           response.writeHead(404).end();
       }
