@@ -16,6 +16,8 @@ export interface ProviderQuirks {
   idTokenNonce?: string;
   /** Access token audience instead of the configured one. */
   accessTokenAudience?: string;
+  /** Who /authorize signs in when the request has no login_hint (default alice). */
+  userId?: string;
 }
 
 export interface TestOidcProvider {
@@ -44,7 +46,8 @@ interface PendingCode {
 
 /**
  * A tiny OpenID provider for tests (node:http on a free port): discovery, JWKS of a fresh
- * RS256 key pair, /authorize that signs in whoever `login_hint` names and redirects back
+ * RS256 key pair, /authorize that signs in whoever `login_hint` (or `quirks.userId`) names
+ * and redirects back
  * with a code, /token that checks the client, redirect URI and PKCE verifier and answers
  * with a signed ID token and access token, and an end-session endpoint.
  */
@@ -141,7 +144,7 @@ export async function startTestOidcProvider(options: {
         redirectUri,
         codeChallenge: params.get("code_challenge") ?? "",
         nonce: params.get("nonce") ?? undefined,
-        userId: params.get("login_hint") ?? "alice",
+        userId: params.get("login_hint") ?? quirks.userId ?? "alice",
       });
       back.searchParams.set("code", code);
       back.searchParams.set("iss", issuer);
