@@ -41,7 +41,7 @@ param authJwksUrl string
 @description('Application (client) id of the dashboard app registration (AUTH_OIDC_CLIENT_ID): a public client whose redirect URI is <web URL>/api/session/callback (see docs/deploy.md).')
 param authOidcClientId string
 
-@description('Scopes of the dashboard sign-in (AUTH_OIDC_SCOPES); empty = openid profile offline_access <authAudience>/.default.')
+@description('Scopes of the dashboard sign-in (AUTH_OIDC_SCOPES); empty = openid profile <authAudience>/.default.')
 param authOidcScopes string = ''
 
 @description('Name on the sign-in button (AUTH_OIDC_PROVIDER_NAME); empty = derived from the issuer ("Microsoft" for Entra ID).')

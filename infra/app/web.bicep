@@ -48,7 +48,7 @@ param publicUrl string
 @description('Application (client) id of the dashboard at the identity provider (AUTH_OIDC_CLIENT_ID): a public client, PKCE, no secret.')
 param authOidcClientId string
 
-@description('Scopes of the browser sign-in (AUTH_OIDC_SCOPES); empty = openid profile offline_access <authAudience>/.default.')
+@description('Scopes of the browser sign-in (AUTH_OIDC_SCOPES); empty = openid profile <authAudience>/.default.')
 param authOidcScopes string = ''
 
 @description('Name on the sign-in button (AUTH_OIDC_PROVIDER_NAME); empty = derived from the issuer.')

@@ -49,4 +49,6 @@ export async function signIn(page: Page, userName: string): Promise<void> {
   await page.getByLabel("User name").fill(userName);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Your reports" }).waitFor();
+  // The heading is server-rendered; the form takes input once React has hydrated it.
+  await page.locator("form.report-form button[type=submit]:enabled").waitFor();
 }

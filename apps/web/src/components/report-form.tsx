@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { type FormEvent, type ReactNode, useId, useRef, useState } from "react";
+import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { newIdempotencyKey } from "../lib/idempotency-key.ts";
 import {
   EMPTY_REPORT_FORM,
@@ -61,6 +61,10 @@ export function ReportForm() {
   );
   const request = useRequestReport();
   const [values, setValues] = useState<ReportFormValues>(EMPTY_REPORT_FORM);
+  // Until React has hydrated the form, a click would submit it natively (a page reload that
+  // drops the input) and typed values could be reset by hydration: keep the button off.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
   const [errors, setErrors] = useState<ReportFormErrors>({});
   const [attempted, setAttempted] = useState(false);
   const [announcement, setAnnouncement] = useState("");
@@ -225,7 +229,12 @@ export function ReportForm() {
         </Field>
       </div>
       <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={pending} aria-disabled={pending}>
+        <button
+          type="submit"
+          className="button button-primary"
+          disabled={pending || !hydrated}
+          aria-disabled={pending || !hydrated}
+        >
           {pending ? "Requesting…" : "Generate report"}
         </button>
         <button

@@ -34,7 +34,7 @@ export const ZWebEnv = z
     AUTH_OIDC_CLIENT_ID: z.string().trim().min(1).optional(),
     /**
      * Scopes of the browser sign-in, space-separated. Default:
-     * `openid profile offline_access <AUTH_AUDIENCE>/.default` (Entra's way of asking for an
+     * `openid profile <AUTH_AUDIENCE>/.default` (Entra's way of asking for an
      * access token whose audience is AUTH_AUDIENCE); other providers need their own.
      */
     AUTH_OIDC_SCOPES: z.string().trim().min(1).optional(),

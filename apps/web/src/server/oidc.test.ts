@@ -47,7 +47,7 @@ describe("resolveOidcSettings", () => {
     expect(settings).toMatchObject({
       redirectUri: "https://reports.example.com/api/session/callback",
       postLogoutRedirectUri: "https://reports.example.com/signin/signed-out",
-      scopes: "openid profile offline_access 6e2b1a7c-0000-4000-8000-000000000001/.default",
+      scopes: "openid profile 6e2b1a7c-0000-4000-8000-000000000001/.default",
       providerName: "Microsoft",
     });
   });

@@ -69,7 +69,7 @@ export function resolveOidcSettings(env: TWebEnv): OidcSettings {
  * is that API; other providers take the audience differently and need AUTH_OIDC_SCOPES.
  */
 export function defaultOidcScopes(audience: string): string {
-  return `openid profile offline_access ${audience.replace(/\/+$/, "")}/.default`;
+  return `openid profile ${audience.replace(/\/+$/, "")}/.default`;
 }
 
 /** "Microsoft" for Entra ID issuers, otherwise the issuer's host name. */

@@ -129,7 +129,7 @@ describe("browser sign-in through the identity provider", () => {
       response_type: "code",
       client_id: CLIENT_ID,
       redirect_uri: CALLBACK,
-      scope: `openid profile offline_access ${AUDIENCE}/.default`,
+      scope: `openid profile ${AUDIENCE}/.default`,
       code_challenge_method: "S256",
     });
     expect(params.state).toMatch(/^[\w-]{43}$/);
