@@ -104,7 +104,7 @@ interface Measurement {
   rows: number;
   bytes: number;
   memoryGrowthBytes: number;
-  /** Export only: time until the expected-rows count was known (the count query). */
+  /** Export only: time until the expected total was known (the first FETCH: the aggregation is done). */
   countMs?: number;
   progressUpdates?: number;
   progressMs?: number;
@@ -297,7 +297,7 @@ try {
     const baseline = summarise(baselineRuns);
     const exported = summarise(exportRuns);
     say(
-      `${set.name}: baseline ${fmt(baseline.ms)} ms, export ${fmt(exported.ms)} ms (count query ${fmt(exported.countMs)} ms)`,
+      `${set.name}: baseline ${fmt(baseline.ms)} ms, export ${fmt(exported.ms)} ms (first rows after ${fmt(exported.countMs)} ms)`,
     );
     if (baseline.rows !== exported.rows) {
       throw new Error(`${set.name}: baseline streamed ${baseline.rows} rows, the export ${exported.rows}`);
@@ -318,7 +318,7 @@ try {
   );
   out.push("");
   out.push(
-    "| parameters | rows | baseline COPY ms | export ms | export / baseline | of which count query | progress UPDATEs | export rows/s | CSV bytes | baseline RSS | export RSS | export live |",
+    "| parameters | rows | baseline COPY ms | export ms | export / baseline | first rows after ms | progress UPDATEs | export rows/s | CSV bytes | baseline RSS | export RSS | export live |",
   );
   out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const { name, baseline, exported, liveBytes } of results) {

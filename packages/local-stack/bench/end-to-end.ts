@@ -7,12 +7,12 @@
 // each report's Location every --poll-ms until it is Completed. The baseline is the export
 // alone (completedAt − startedAt, as the worker recorded it), so what the pipeline adds
 // (outbox relay, queue, consumer pick-up, polling) is the difference.
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { signDevelopmentToken } from "@reports/api";
 import { createLogger, sleep } from "@reports/runtime";
 import { REPO_ROOT } from "../src/config.ts";
 import { type LocalStack, startLocalStack } from "../src/stack.ts";
@@ -191,7 +191,15 @@ try {
   });
   const stack = await starting;
   say(`stack ready in ${((performance.now() - startedAt) / 1000).toFixed(1)} s at ${stack.webUrl}`);
-  const token = await signDevelopmentToken(stack.env.AUTH_DEV_SECRET!, "bench-user");
+  // The token as a user gets it (`npm run token`); the stack does not depend on the api package.
+  const token = execFileSync(
+    process.execPath,
+    ["--import", "tsx", path.join(REPO_ROOT, "apps/web/scripts/token.ts"), "--user", "bench-user"],
+    { cwd: REPO_ROOT, env: { ...process.env, ...stack.env }, encoding: "utf8" },
+  )
+    .trim()
+    .split("\n")
+    .at(-1)!;
 
   // The first request compiles routes and warms pools in every process: not measured.
   const warm = await requestAndAwait(stack.webUrl, token);

@@ -3,12 +3,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import type { TPopularityReportParameters } from "@reports/contracts";
 import type pg from "pg";
 import { formatCsvHeader, formatCsvRecord } from "./csv.ts";
-import {
-  buildPopularityCountQuery,
-  buildPopularityQuery,
-  POPULARITY_CSV_COLUMNS,
-  type PopularityRow,
-} from "./popularity-query.ts";
+import { buildPopularityQuery, POPULARITY_CSV_COLUMNS, type PopularityRow } from "./popularity-query.ts";
 
 export const CSV_CONTENT_TYPE = "text/csv; charset=utf-8";
 
@@ -67,15 +62,8 @@ export async function exportPopularityReport(options: ExportPopularityReportOpti
   signal.addEventListener("abort", cancel, { once: true });
   let failed: Error | undefined;
   try {
-    // One snapshot for the count and the rows, so expected_rows matches what is written.
+    // A cursor lives in a transaction; read-only, one snapshot.
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const countQuery = buildPopularityCountQuery(parameters);
-    const counted = await client.query<{ count: number }>(countQuery.text, countQuery.values);
-    const matching = counted.rows[0]?.count ?? 0;
-    await options.onExpectedRows(
-      parameters.limit === undefined ? matching : Math.min(matching, parameters.limit),
-    );
-
     const query = buildPopularityQuery(parameters);
     await client.query(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${query.text}`, query.values);
 
@@ -90,6 +78,13 @@ export async function exportPopularityReport(options: ExportPopularityReportOpti
       for (;;) {
         signal.throwIfAborted();
         const batch = await client.query<PopularityRow>(`FETCH ${fetchSize} FROM ${CURSOR}`);
+        if (rowCount === 0) {
+          // The first FETCH returns once the aggregation is done; its rows carry the total.
+          const matching = batch.rows[0]?.total_rows ?? 0;
+          await options.onExpectedRows(
+            parameters.limit === undefined ? matching : Math.min(matching, parameters.limit),
+          );
+        }
         if (batch.rows.length === 0) return;
         let text = "";
         for (const row of batch.rows) text += formatCsvRecord(POPULARITY_CSV_COLUMNS, row);

@@ -14,6 +14,8 @@ export interface PopularityRow {
   average_rating: string;
   /** Fixed 4 decimals, rounded in numeric (half away from zero). */
   score: string;
+  /** Rows the query yields before LIMIT (not a CSV column). */
+  total_rows: number;
 }
 
 /** The brief's columns, in order. Text columns are user data and formula-neutralised. */
@@ -55,18 +57,20 @@ function queryValues(parameters: TPopularityReportParameters): unknown[] {
 // C is the mean of ALL ratings in the window, whatever their genre and whether or not
 // their album reaches m ratings: the brief defines it over the window only, and the genre
 // narrows which albums are listed, not the baseline they are pulled towards.
-const WINDOWED_CTES = `
-  windowed AS (
-    SELECT album_id, score FROM ratings
+// The ratings are scanned once, into per-album sums; C comes from those sums. (A CTE of
+// the window's raw ratings read twice made PostgreSQL materialise millions of rows to temp
+// files: twice as slow on 5M ratings, see the worker benchmark in the README.)
+const AGGREGATE_CTES = `
+  all_albums AS (
+    SELECT album_id, count(*) AS v, sum(score) AS score_sum FROM ratings
     WHERE ($1::timestamptz IS NULL OR rated_at >= $1::timestamptz)
       AND ($2::timestamptz IS NULL OR rated_at < $2::timestamptz)
-  ),
-  per_album AS (
-    SELECT album_id, count(*) AS v, sum(score) AS score_sum
-    FROM windowed
     GROUP BY album_id
-    HAVING count(*) >= $4::int
-  )`;
+  ),
+  overall AS (
+    SELECT coalesce(sum(v), 0)::numeric AS n, coalesce(sum(score_sum), 0)::numeric AS s FROM all_albums
+  ),
+  per_album AS (SELECT album_id, v, score_sum FROM all_albums WHERE v >= $4::int)`;
 
 /**
  * The weighted rating of the brief, `score = v/(v+m)·R + m/(v+m)·C`, computed in numeric
@@ -78,13 +82,16 @@ const WINDOWED_CTES = `
  * and printed with exactly 4 decimals. Rows are ordered by the ROUNDED score, then ratings
  * count desc, then album id asc, so the file is ordered exactly as it reads.
  * Genre is matched exactly (case-sensitive), as stored.
+ *
+ * Every row also carries `total_rows`, the number of rows before LIMIT: the aggregation is
+ * done by the time the first row arrives, so the expected total costs nothing extra (a
+ * separate count query ran the whole aggregation a second time).
  */
 export function buildPopularityQuery(parameters: TPopularityReportParameters): SqlQuery {
   const values = queryValues(parameters);
   const limit = parameters.limit === undefined ? "" : `LIMIT $${values.push(parameters.limit)}::int`;
   const text = `
-WITH ${WINDOWED_CTES},
-  overall AS (SELECT count(*)::numeric AS n, coalesce(sum(score), 0)::numeric AS s FROM windowed),
+WITH ${AGGREGATE_CTES},
   scored AS (
     SELECT p.album_id, a.title, ar.name AS artist, a.release_year, a.genre,
            p.v AS ratings_count,
@@ -100,24 +107,10 @@ SELECT row_number() OVER (ORDER BY score DESC, ratings_count DESC, album_id ASC)
        album_id, title, artist, release_year, genre,
        ratings_count::text AS ratings_count,
        average_rating::text AS average_rating,
-       score::text AS score
+       score::text AS score,
+       count(*) OVER ()::int AS total_rows
 FROM scored
 ORDER BY score DESC, ratings_count DESC, album_id ASC
 ${limit}`;
-  return { text, values };
-}
-
-/**
- * How many rows the export will write (same filters, no scoring), for progress. Run it in
- * the same REPEATABLE READ transaction as the export so both see one snapshot.
- */
-export function buildPopularityCountQuery(parameters: TPopularityReportParameters): SqlQuery {
-  const values = queryValues(parameters);
-  const text = `
-WITH ${WINDOWED_CTES}
-SELECT count(*)::int AS count
-FROM per_album p
-JOIN albums a ON a.id = p.album_id
-WHERE ($3::text IS NULL OR a.genre = $3::text)`;
   return { text, values };
 }
