@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,14 +16,40 @@ declare module "vitest" {
 }
 
 /**
+ * The browser tests drive Debian's Chromium (a browser download is impossible here). On a
+ * fresh machine `npm test` installs it, once, when it can (root with apt-get); otherwise it
+ * fails saying what to run.
+ */
+function ensureChromium() {
+  if (existsSync(CHROMIUM_PATH)) return;
+  const canInstall = process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
+  if (!canInstall) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}; install it with: sudo apt-get install -y chromium`,
+    );
+  }
+  process.stderr.write("Chromium is missing: installing Debian's chromium for the browser tests (once)\n");
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", "chromium"],
+  ]) {
+    const result = spawnSync("apt-get", args, {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+    if (result.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed (exit ${result.status})`);
+  }
+  if (!existsSync(CHROMIUM_PATH))
+    throw new Error(`apt-get installed chromium but ${CHROMIUM_PATH} is missing`);
+}
+
+/**
  * Starts the whole local stack once for the browser tests, with a small catalogue so it
  * seeds in seconds, and short export retry delays so the failure scenario (five deliveries)
  * ends in seconds rather than minutes.
  */
 export default async function setup(project: TestProject) {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}; install it with: apt-get install -y chromium`);
-  }
+  ensureChromium();
   const stateDir = await mkdtemp(join(tmpdir(), "reports-e2e-"));
   // Embedded PostgreSQL drops to the "postgres" user when run as root: it must traverse this.
   await chmod(stateDir, 0o755);
