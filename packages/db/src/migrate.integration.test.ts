@@ -4,7 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { computeChecksum, MIGRATIONS_DIR, MigrationError, migrate, readMigrations } from "./migrate.ts";
-import { createTestDatabase, replaceDatabase } from "./testing.ts";
+import { createTestDatabase, queryRows as query, replaceDatabase } from "./testing.ts";
 
 /** An empty database (no migrations applied), dropped after the file. */
 async function createEmptyDatabase(created: string[]): Promise<string> {
@@ -16,16 +16,6 @@ async function createEmptyDatabase(created: string[]): Promise<string> {
   await client.end();
   created.push(name);
   return replaceDatabase(adminUrl, name);
-}
-
-async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
 }
 
 describe("migrate", () => {

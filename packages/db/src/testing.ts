@@ -14,6 +14,17 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** Runs one statement on its own connection and returns the rows (tests' one-off checks). */
+export async function queryRows<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
 /** Connection URL of `database` on the server behind `adminUrl`. */
 export function replaceDatabase(adminUrl: string, database: string): string {
   const url = new URL(adminUrl);
