@@ -89,6 +89,19 @@ export interface AmqpServerOptions {
 }
 
 /** The AMQP 1.0 face of the broker: SASL, CBS, entity links, $management. */
+/**
+ * rhea answers an attach with a null source/target and default settle modes; the SDK needs
+ * the client's terminus and both settle modes echoed back.
+ */
+function echoAttach(link: Sender | Receiver): SenderInternals {
+  link.set_source((link.source ?? {}) as never);
+  link.set_target((link.target ?? {}) as never);
+  const internals = link as unknown as SenderInternals;
+  internals.local.attach.snd_settle_mode = link.snd_settle_mode;
+  internals.local.attach.rcv_settle_mode = link.rcv_settle_mode;
+  return internals;
+}
+
 export class AmqpServer {
   private readonly container = rhea.create_container({ id: `servicebus-emulator-${randomUUID()}` });
   private readonly connections = new WeakMap<Connection, ConnectionState>();
@@ -261,12 +274,7 @@ export class AmqpServer {
     const state = this.stateOf(context.connection);
     const source = sender.source as { address?: string; filter?: Record<string, unknown> } | undefined;
     const target = sender.target as { address?: string } | undefined;
-    // rhea answers an attach with null terminus and default settle modes; the SDK needs them echoed
-    sender.set_source((source ?? {}) as never);
-    sender.set_target((target ?? {}) as never);
-    const internals = sender as unknown as SenderInternals;
-    internals.local.attach.snd_settle_mode = sender.snd_settle_mode;
-    internals.local.attach.rcv_settle_mode = sender.rcv_settle_mode;
+    const internals = echoAttach(sender);
     const address = source?.address ?? "";
 
     if (address === CBS_ADDRESS || address.endsWith(MANAGEMENT_SUFFIX)) {
@@ -325,13 +333,8 @@ export class AmqpServer {
   private onReceiverOpen(context: EventContext): void {
     const receiver = context.receiver as Receiver;
     const state = this.stateOf(context.connection);
-    const source = receiver.source as { address?: string } | undefined;
     const target = receiver.target as { address?: string } | undefined;
-    receiver.set_source((source ?? {}) as never);
-    receiver.set_target((target ?? {}) as never);
-    const internals = receiver as unknown as SenderInternals;
-    internals.local.attach.snd_settle_mode = receiver.snd_settle_mode;
-    internals.local.attach.rcv_settle_mode = receiver.rcv_settle_mode;
+    const internals = echoAttach(receiver);
     const address = target?.address ?? "";
 
     if (address === CBS_ADDRESS) {
