@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { DEVELOPMENT_TOKEN_TTL, signDevelopmentToken } from "@reports/api";
 import { ConfigError, parseConfig } from "@reports/runtime";
 import { z } from "zod";
-import { readScriptEnv, STACK_ENV_FILE } from "./local-env.ts";
+import { localStackEnvFile, readScriptEnv } from "./local-env.ts";
 
 const ZTokenEnv = z
   .object({
@@ -25,7 +25,7 @@ const ZTokenEnv = z
       ctx.addIssue({
         code: "custom",
         path: ["AUTH_DEV_SECRET"],
-        message: `not set and not found in ${STACK_ENV_FILE}; start the local stack (npm start) first`,
+        message: `not set and not found in ${localStackEnvFile()}; start the local stack (npm start) first`,
       });
     }
   });

@@ -4,8 +4,9 @@
 //
 //   npx tsx apps/web/scripts/trpc-client-example.ts --user alice [--url http://127.0.0.1:3000] [--genre Jazz] [--limit 20]
 //
-// The token is signed with AUTH_DEV_SECRET (from the environment or .local/stack.env); pass
-// --token to use an existing one (e.g. an OIDC access token).
+// The token is signed with AUTH_DEV_SECRET (from the environment or the local stack's
+// stack.env in LOCAL_STATE_DIR, default .local); pass --token to use an existing one (e.g. an
+// OIDC access token).
 import { parseArgs } from "node:util";
 import { DEVELOPMENT_TOKEN_TTL, signDevelopmentToken } from "@reports/api";
 import type { AppRouter } from "@reports/api/trpc";

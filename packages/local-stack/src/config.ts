@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { BASE_ENV_FIELDS, zPort, zPositiveInt, zPostgresUrl } from "@reports/runtime";
 import { z } from "zod";
 
@@ -29,3 +29,16 @@ export type TLocalStackEnv = z.infer<typeof ZLocalStackEnv>;
 
 /** The repository root, whatever the current directory. */
 export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
+
+/** The state folder `LOCAL_STATE_DIR` names; a relative path is taken from the repository root. */
+export function resolveStateDir(localStateDir: string): string {
+  return resolve(REPO_ROOT, localStateDir);
+}
+
+/**
+ * The running stack's resolved settings in its state folder (`set -a; . <file>`); the
+ * repository's scripts (`npm run token`) read it to reach that stack.
+ */
+export function stackEnvFile(stateDir: string): string {
+  return join(stateDir, "stack.env");
+}

@@ -1,6 +1,5 @@
-import { isAbsolute, join } from "node:path";
 import { ConfigError, createLogger, DUPLICATE_SIGNAL_WINDOW_MS, parseConfig } from "@reports/runtime";
-import { REPO_ROOT, type TLocalStackEnv, ZLocalStackEnv } from "./config.ts";
+import { resolveStateDir, stackEnvFile, type TLocalStackEnv, ZLocalStackEnv } from "./config.ts";
 import { startLocalStack } from "./stack.ts";
 
 // `npm start`: the whole product on this machine, no Docker, no system services.
@@ -18,9 +17,7 @@ function loadConfig(): TLocalStackEnv {
 const config = loadConfig();
 
 const log = createLogger({ name: "local-stack", level: config.LOG_LEVEL, pretty: true });
-const stateDir = isAbsolute(config.LOCAL_STATE_DIR)
-  ? config.LOCAL_STATE_DIR
-  : join(REPO_ROOT, config.LOCAL_STATE_DIR);
+const stateDir = resolveStateDir(config.LOCAL_STATE_DIR);
 const startedAt = Date.now();
 
 const stack = await startLocalStack({
@@ -50,7 +47,7 @@ const stack = await startLocalStack({
 });
 
 process.stdout.write(
-  `\nReady in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${stack.webUrl}  (settings in ${join(stateDir, "stack.env")}; Ctrl-C stops everything)\n\n`,
+  `\nReady in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${stack.webUrl}  (settings in ${stackEnvFile(stateDir)}; Ctrl-C stops everything)\n\n`,
 );
 
 let stoppingSince: number | undefined;

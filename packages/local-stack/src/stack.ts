@@ -9,7 +9,7 @@ import { getFreePort, isPortInUse, type Logger } from "@reports/runtime";
 import { startEmulator } from "@reports/servicebus-emulator";
 import { startAzurite } from "./azurite.ts";
 import { type ManagedChild, spawnManaged, waitForLine } from "./child-process.ts";
-import { REPO_ROOT } from "./config.ts";
+import { REPO_ROOT, stackEnvFile } from "./config.ts";
 import { loadOrCreateDevSecret, writeDotenv } from "./state.ts";
 
 /** Queue settings of the local stack; Azure's are in infra/ (same name and semantics). */
@@ -232,7 +232,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       WEB_URL: webUrl,
     };
     await writeDotenv(
-      join(stateDir, "stack.env"),
+      stackEnvFile(stateDir),
       env,
       "Settings of the running local stack (written by npm start). Do not commit.",
     );
