@@ -17,20 +17,24 @@ export const ERROR_CODES = {
 export type TErrorCode = keyof typeof ERROR_CODES;
 
 /** One invalid input field: where it is and what is wrong with it. */
-export const ZFieldError = z.object({
-  field: z.string(),
-  message: z.string(),
-});
+export const ZFieldError = z
+  .object({
+    field: z.string(),
+    message: z.string(),
+  })
+  .meta({ id: "FieldError" });
 export type TFieldError = z.infer<typeof ZFieldError>;
 
 /** application/problem+json body (RFC 9457) of every REST error. */
-export const ZProblem = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string().optional(),
-  instance: z.string().optional(),
-  code: z.enum(Object.keys(ERROR_CODES) as [TErrorCode, ...TErrorCode[]]),
-  errors: z.array(ZFieldError).optional(),
-});
+export const ZProblem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    code: z.enum(Object.keys(ERROR_CODES) as [TErrorCode, ...TErrorCode[]]),
+    errors: z.array(ZFieldError).optional(),
+  })
+  .meta({ id: "Problem" });
 export type TProblem = z.infer<typeof ZProblem>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { createDocument, type ZodOpenApiResponseObject } from "zod-openapi";
-import { ZFieldError, ZProblem } from "./errors.ts";
+import { ZProblem } from "./errors.ts";
 import {
   ZListReportsInput,
   ZPopularityReportParameters,
@@ -10,11 +10,13 @@ import {
 } from "./reports.ts";
 
 /** Body of GET /healthz. */
-export const ZHealth = z.object({
-  status: z.enum(["ok", "unavailable"]),
-  /** Why the app is unavailable (e.g. the database cannot be reached). */
-  reason: z.string().optional(),
-});
+export const ZHealth = z
+  .object({
+    status: z.enum(["ok", "unavailable"]),
+    /** Why the app is unavailable (e.g. the database cannot be reached). */
+    reason: z.string().optional(),
+  })
+  .meta({ id: "Health" });
 export type THealth = z.infer<typeof ZHealth>;
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -56,6 +58,10 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}) {
     info: {
       title: "MusicAlbums report exports",
       version: options.version ?? "1.0.0",
+      // The repository grants no licence (there is no LICENSE file), so the API is proprietary;
+      // SPDX's LicenseRef- form names a licence that is not on its list. Change it here if the
+      // project takes one.
+      license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
       description:
         "Asynchronous report exports. Request a popularity report, poll the URL in `Location` " +
         "(honouring `Retry-After`) until it is `Completed` or `Failed`, then download the CSV " +
@@ -67,6 +73,11 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}) {
       { name: "reports", description: "Request, watch and download reports." },
       { name: "operations", description: "Health." },
     ],
+    // Schemas become components through `.meta({ id })` on the contracts, and are rendered only
+    // in the context they are used in (request or response). Listing them in
+    // `components.schemas` instead made zod-openapi also render an input version of each listed
+    // schema that another listed one refers to (Report inside ReportPage, FieldError inside
+    // Problem): components nothing used.
     components: {
       securitySchemes: {
         bearerAuth: {
@@ -77,15 +88,6 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}) {
             "An OpenID Connect access token (production) or a development token from " +
             "`npm run token -- --user <id>` (local stack).",
         },
-      },
-      schemas: {
-        PopularityReportParameters: ZPopularityReportParameters,
-        ReportAccepted: ZReportAccepted,
-        Report: ZReport,
-        ReportPage: ZReportPage,
-        Problem: ZProblem,
-        FieldError: ZFieldError,
-        Health: ZHealth,
       },
     },
     paths: {

@@ -34,7 +34,8 @@ export const ZPopularityReportParameters = z
   .refine((p) => p.from === undefined || p.to === undefined || p.from < p.to, {
     message: "`from` must be before `to`",
     path: ["to"],
-  });
+  })
+  .meta({ id: "PopularityReportParameters" });
 export type TPopularityReportParameters = z.infer<typeof ZPopularityReportParameters>;
 export type TPopularityReportParametersInput = z.input<typeof ZPopularityReportParameters>;
 
@@ -47,10 +48,12 @@ export const ZRequestReportInput = z.object({
 export type TRequestReportInput = z.infer<typeof ZRequestReportInput>;
 
 /** Body of the 202 answer to a report request. */
-export const ZReportAccepted = z.object({
-  reportId: z.uuid(),
-  status: ZReportStatus,
-});
+export const ZReportAccepted = z
+  .object({
+    reportId: z.uuid(),
+    status: ZReportStatus,
+  })
+  .meta({ id: "ReportAccepted" });
 export type TReportAccepted = z.infer<typeof ZReportAccepted>;
 
 /** Rows written so far and, once known, how many the export will write. */
@@ -60,23 +63,25 @@ export const ZReportProgress = z.object({
 });
 
 /** A report as callers see it (GET /reports/{reportId}). */
-export const ZReport = z.object({
-  reportId: z.uuid(),
-  kind: ZReportKind,
-  status: ZReportStatus,
-  parameters: ZPopularityReportParameters,
-  createdAt: z.iso.datetime(),
-  updatedAt: z.iso.datetime(),
-  startedAt: z.iso.datetime().optional(),
-  completedAt: z.iso.datetime().optional(),
-  progress: ZReportProgress.optional(),
-  rowCount: z.number().int().nonnegative().optional(),
-  sizeBytes: z.number().int().nonnegative().optional(),
-  /** Read-only link to the file, minted per request, valid for minutes. */
-  downloadUrl: z.url().optional(),
-  /** Why a Failed report failed, in words a user can act on. */
-  error: z.string().optional(),
-});
+export const ZReport = z
+  .object({
+    reportId: z.uuid(),
+    kind: ZReportKind,
+    status: ZReportStatus,
+    parameters: ZPopularityReportParameters,
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    startedAt: z.iso.datetime().optional(),
+    completedAt: z.iso.datetime().optional(),
+    progress: ZReportProgress.optional(),
+    rowCount: z.number().int().nonnegative().optional(),
+    sizeBytes: z.number().int().nonnegative().optional(),
+    /** Read-only link to the file, minted per request, valid for minutes. */
+    downloadUrl: z.url().optional(),
+    /** Why a Failed report failed, in words a user can act on. */
+    error: z.string().optional(),
+  })
+  .meta({ id: "Report" });
 export type TReport = z.infer<typeof ZReport>;
 
 export const ZGetReportInput = z.object({ reportId: z.uuid() });
@@ -89,9 +94,11 @@ export const ZListReportsInput = z.object({
 });
 export type TListReportsInput = z.infer<typeof ZListReportsInput>;
 
-export const ZReportPage = z.object({
-  items: z.array(ZReport),
-  /** Pass as `cursor` to get the next page; null on the last page. */
-  nextCursor: z.string().nullable(),
-});
+export const ZReportPage = z
+  .object({
+    items: z.array(ZReport),
+    /** Pass as `cursor` to get the next page; null on the last page. */
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: "ReportPage" });
 export type TReportPage = z.infer<typeof ZReportPage>;
