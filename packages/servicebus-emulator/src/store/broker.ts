@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { Message } from "rhea";
 import {
-  type HeaderFields,
   messageIdToString,
   readHeaderFields,
   rewriteApplicationProperties,
@@ -10,115 +8,28 @@ import {
   splitSections,
 } from "../amqp/codec.ts";
 import type { ResolvedQueueOptions } from "../options.ts";
-import type { Journal, JournalRecord, MessageState, PersistedMessage, Snapshot } from "./journal.ts";
-import { ReadyHeap } from "./ready-heap.ts";
-
-export const DEAD_LETTER_SUFFIX = "$DeadLetterQueue";
-
-/** A broker-side failure, carrying the AMQP error condition the client maps to an SDK error code. */
-export class BrokerError extends Error {
-  constructor(
-    readonly condition: string,
-    message: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
-    this.name = "BrokerError";
-  }
-}
-
-export interface StoredMessage {
-  seq: number;
-  enqueuedAt: number;
-  messageId?: string;
-  header: HeaderFields;
-  messageAnnotations?: Buffer;
-  properties?: Buffer;
-  applicationProperties?: Buffer;
-  body: Buffer;
-  /** Times the message has been handed to a peek-lock receiver. */
-  deliveryCount: number;
-  state: MessageState;
-  scheduledAt?: number;
-  expiresAt?: number;
-  deadLetterSource?: string;
-  /** In a dead-letter queue: the sequence number the message had in its queue. */
-  originalSeq?: number;
-  lock?: Lock;
-  /** False until the message is on disk; such a message is never delivered or peeked. */
-  visible: boolean;
-  inReadyHeap: boolean;
-}
-
-export interface Lock {
-  token: string;
-  entity: Entity;
-  message: StoredMessage;
-  lockedUntil: number;
-  /** Opaque data the transport attaches (the link delivery to settle). */
-  delivery?: unknown;
-}
-
-/** A receiving link as the broker sees it. */
-export interface Consumer {
-  readonly receiveAndDelete: boolean;
-  availableCredit(): number;
-  /** `headerDeliveryCount` is the number of earlier deliveries, as the AMQP header reports it. */
-  deliver(entity: Entity, message: StoredMessage, lock: Lock | undefined, headerDeliveryCount: number): void;
-}
-
-interface QueueState {
-  options: ResolvedQueueOptions;
-  /** message id -> time accepted; insertion order is time order, so pruning stops at the first young entry */
-  seen: Map<string, number>;
-}
-
-export class Entity {
-  readonly messages = new Map<number, StoredMessage>();
-  readonly ready = new ReadyHeap();
-  readonly scheduled = new Set<StoredMessage>();
-  consumers: Consumer[] = [];
-  nextConsumer = 0;
-  pumping = false;
-  /**
-   * Each entity numbers its own arrivals, the dead-letter queue included: a message dead-lettered
-   * later always gets a higher number there, which the SDK's peek cursor (last peeked + 1) relies on.
-   */
-  nextSeq = 1;
-
-  constructor(
-    readonly path: string,
-    readonly state: QueueState,
-    readonly isDeadLetter: boolean,
-  ) {}
-
-  get options(): ResolvedQueueOptions {
-    return this.state.options;
-  }
-}
-
-/** A message offered by a client: its encoded bytes and rhea's decoding of them. */
-export interface IncomingMessage {
-  raw: Buffer;
-  decoded: Message;
-}
-
-export interface SettleOptions {
-  propertiesToModify?: Record<string, unknown>;
-  deadLetterReason?: string;
-  deadLetterDescription?: string;
-}
+import type { Journal, JournalRecord, Snapshot } from "./journal.ts";
+import {
+  BrokerError,
+  type Consumer,
+  Entities,
+  type Entity,
+  type IncomingMessage,
+  type Lock,
+  pruneSeen,
+  type SettleOptions,
+  type StoredMessage,
+} from "./model.ts";
+import { Persistence } from "./persistence.ts";
 
 const TICK_MS = 100;
 const SWEEP_EVERY_TICKS = 10;
 
-/** Queues, messages, locks and their persistence; knows nothing about AMQP links. */
+/** Queues, messages and locks: the rules of Service Bus, knowing nothing about AMQP links or files. */
 export class Broker {
-  private readonly entities = new Map<string, Entity>();
-  private readonly queues: QueueState[] = [];
+  private readonly entities: Entities;
+  private readonly persistence: Persistence;
   private readonly locks = new Map<string, Lock>();
-  private readonly orphans = new Map<string, JournalRecord & { o: "put" }>();
-  private journal: Journal | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ticks = 0;
 
@@ -126,26 +37,17 @@ export class Broker {
     queues: ResolvedQueueOptions[],
     private readonly log: Logger,
   ) {
-    for (const options of queues) {
-      const state: QueueState = { options, seen: new Map() };
-      this.queues.push(state);
-      this.entities.set(options.name.toLowerCase(), new Entity(options.name, state, false));
-      const deadLetterPath = `${options.name}/${DEAD_LETTER_SUFFIX}`;
-      this.entities.set(deadLetterPath.toLowerCase(), new Entity(deadLetterPath, state, true));
-    }
+    this.entities = new Entities(queues);
+    this.persistence = new Persistence(this.entities);
   }
 
   /** The queue or dead-letter queue at `path` (case-insensitive, as Service Bus entity names are). */
   getEntity(path: string): Entity | undefined {
-    return this.entities.get(path.replace(/^\/+|\/+$/g, "").toLowerCase());
-  }
-
-  private deadLetterOf(entity: Entity): Entity {
-    return this.getEntity(`${entity.options.name}/${DEAD_LETTER_SUFFIX}`) as Entity;
+    return this.entities.get(path);
   }
 
   start(journal: Journal | undefined): void {
-    this.journal = journal;
+    this.persistence.open(journal);
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
   }
@@ -153,14 +55,14 @@ export class Broker {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.journal?.close();
+    await this.persistence.close();
   }
 
-  // ---- persistence ------------------------------------------------------------------------
+  // ---- restart ----------------------------------------------------------------------------
 
   /** Rebuilds state from journal records (before `start`). */
   replay(records: JournalRecord[]): void {
-    for (const record of records) this.applyRecord(record);
+    this.persistence.apply(records);
     const now = Date.now();
     for (const entity of this.entities.values()) {
       for (const message of [...entity.messages.values()]) {
@@ -186,82 +88,13 @@ export class Broker {
           this.makeReady(entity, message);
         }
       }
-      this.pruneSeen(entity.state, now);
-    }
-  }
-
-  private applyRecord(record: JournalRecord): void {
-    const entity = this.getEntity(record.e);
-    if (!entity) {
-      // a queue no longer configured: keep its messages so that declaring it again brings them back
-      if (record.o === "put") this.orphans.set(`${record.e}\n${record.m.s}`, record);
-      if (record.o === "del") this.orphans.delete(`${record.e}\n${record.s}`);
-      return;
-    }
-    switch (record.o) {
-      case "put": {
-        entity.messages.set(record.m.s, fromPersisted(record.m));
-        entity.nextSeq = Math.max(entity.nextSeq, record.m.s + 1);
-        if (!entity.isDeadLetter && record.m.id !== undefined && entity.options.requiresDuplicateDetection) {
-          entity.state.seen.set(record.m.id, record.m.t);
-        }
-        break;
-      }
-      case "del":
-        entity.messages.delete(record.s);
-        break;
-      case "upd": {
-        const message = entity.messages.get(record.s);
-        if (!message) break;
-        if (record.dc !== undefined) message.deliveryCount = record.dc;
-        if (record.st !== undefined) message.state = record.st;
-        if (record.ap !== undefined) {
-          message.applicationProperties = record.ap === null ? undefined : Buffer.from(record.ap, "base64");
-        }
-        if (record.x !== undefined) message.expiresAt = record.x ?? undefined;
-        break;
-      }
-      case "seq":
-        entity.nextSeq = Math.max(entity.nextSeq, record.n);
-        break;
-      case "dup":
-        entity.state.seen.set(record.id, record.t);
-        break;
+      pruneSeen(entity.state, now);
     }
   }
 
   /** The whole state as journal records, for compaction. */
   snapshot(): Snapshot {
-    let live = this.orphans.size;
-    for (const entity of this.entities.values()) live += entity.messages.size;
-    return { live, records: () => this.snapshotRecords() };
-  }
-
-  private snapshotRecords(): JournalRecord[] {
-    const records: JournalRecord[] = [];
-    const now = Date.now();
-    for (const entity of this.entities.values()) {
-      records.push({ o: "seq", e: entity.path, n: entity.nextSeq });
-    }
-    for (const state of this.queues) {
-      this.pruneSeen(state, now);
-      for (const [id, t] of state.seen) records.push({ o: "dup", e: state.options.name, id, t });
-    }
-    for (const entity of this.entities.values()) {
-      for (const message of entity.messages.values()) {
-        records.push({ o: "put", e: entity.path, m: toPersisted(message) });
-      }
-    }
-    for (const orphan of this.orphans.values()) records.push(orphan);
-    return records;
-  }
-
-  private persist(record: JournalRecord): Promise<void> {
-    return this.journal ? this.journal.append(record) : Promise.resolve();
-  }
-
-  private persistLater(record: JournalRecord): void {
-    this.journal?.appendLater(record);
+    return this.persistence.snapshot();
   }
 
   // ---- sending ----------------------------------------------------------------------------
@@ -313,9 +146,7 @@ export class Broker {
       sequenceNumbers.push(message.seq);
     }
     try {
-      await Promise.all(
-        stored.map((message) => this.persist({ o: "put", e: entity.path, m: toPersisted(message) })),
-      );
+      await Promise.all(stored.map((message) => this.persistence.put(entity, message)));
     } catch (error) {
       for (const message of stored) entity.messages.delete(message.seq);
       for (const id of seenIds) entity.state.seen.delete(id);
@@ -376,7 +207,7 @@ export class Broker {
       if (message?.state !== "scheduled") continue;
       entity.scheduled.delete(message);
       entity.messages.delete(seq);
-      writes.push(this.persist({ o: "del", e: entity.path, s: seq }));
+      writes.push(this.persistence.write({ o: "del", e: entity.path, s: seq }));
     }
     await Promise.all(writes);
   }
@@ -461,7 +292,7 @@ export class Broker {
     message.lock = lock;
     message.deliveryCount++;
     this.locks.set(lock.token, lock);
-    this.persistLater({ o: "upd", e: entity.path, s: message.seq, dc: message.deliveryCount });
+    this.persistence.writeLater({ o: "upd", e: entity.path, s: message.seq, dc: message.deliveryCount });
     return lock;
   }
 
@@ -558,7 +389,7 @@ export class Broker {
     const writes = [this.modifyProperties(entity, message, options.propertiesToModify)];
     this.dropLock(lock);
     message.state = "deferred";
-    writes.push(this.persist({ o: "upd", e: entity.path, s: message.seq, st: "deferred" }));
+    writes.push(this.persistence.write({ o: "upd", e: entity.path, s: message.seq, st: "deferred" }));
     await Promise.all(writes);
   }
 
@@ -586,7 +417,7 @@ export class Broker {
   ): Promise<void> {
     if (!properties || Object.keys(properties).length === 0) return Promise.resolve();
     message.applicationProperties = rewriteApplicationProperties(message.applicationProperties, properties);
-    return this.persist({
+    return this.persistence.write({
       o: "upd",
       e: entity.path,
       s: message.seq,
@@ -620,7 +451,7 @@ export class Broker {
     entity.messages.delete(message.seq);
     entity.scheduled.delete(message);
     if (message.lock) this.dropLock(message.lock);
-    return this.persist({ o: "del", e: entity.path, s: message.seq });
+    return this.persistence.write({ o: "del", e: entity.path, s: message.seq });
   }
 
   private moveToDeadLetter(
@@ -630,7 +461,7 @@ export class Broker {
     description: string | undefined,
     propertiesToModify?: Record<string, unknown>,
   ): Promise<void> {
-    const deadLetter = this.deadLetterOf(entity);
+    const deadLetter = this.entities.deadLetterOf(entity);
     entity.messages.delete(message.seq);
     entity.scheduled.delete(message);
     if (message.lock) this.dropLock(message.lock);
@@ -655,8 +486,8 @@ export class Broker {
     this.log.debug({ queue: entity.path, seq: message.seq, reason }, "message dead-lettered");
     // put before del: a crash between the two leaves a copy in both queues rather than in neither
     const writes = Promise.all([
-      this.persist({ o: "put", e: deadLetter.path, m: toPersisted(moved) }),
-      this.persist({ o: "del", e: entity.path, s: message.seq }),
+      this.persistence.put(deadLetter, moved),
+      this.persistence.write({ o: "del", e: entity.path, s: message.seq }),
     ]).then(() => undefined);
     this.pump(deadLetter);
     return writes;
@@ -702,7 +533,7 @@ export class Broker {
         entity.scheduled.delete(message);
         message.state = "active";
         message.expiresAt = computeExpiry(entity.options, message);
-        this.persistLater({
+        this.persistence.writeLater({
           o: "upd",
           e: entity.path,
           s: message.seq,
@@ -721,7 +552,7 @@ export class Broker {
   private sweep(now: number): void {
     for (const entity of this.entities.values()) {
       if (entity.isDeadLetter) continue;
-      this.pruneSeen(entity.state, now);
+      pruneSeen(entity.state, now);
       for (const message of [...entity.messages.values()]) {
         if (
           message.expiresAt !== undefined &&
@@ -733,14 +564,6 @@ export class Broker {
           this.expire(entity, message);
         }
       }
-    }
-  }
-
-  private pruneSeen(state: QueueState, now: number): void {
-    const window = state.options.duplicateDetectionHistoryTimeWindowMs;
-    for (const [id, seenAt] of state.seen) {
-      if (now - seenAt < window) break;
-      state.seen.delete(id);
     }
   }
 }
@@ -756,45 +579,4 @@ function computeExpiry(options: ResolvedQueueOptions, message: StoredMessage): n
   );
   if (!Number.isFinite(ttl) || ttl <= 0) return undefined;
   return message.enqueuedAt + ttl;
-}
-
-function toPersisted(message: StoredMessage): PersistedMessage {
-  const persisted: PersistedMessage = {
-    s: message.seq,
-    t: message.enqueuedAt,
-    h: message.header,
-    b: message.body.toString("base64"),
-    dc: message.deliveryCount,
-    st: message.state,
-  };
-  if (message.messageId !== undefined) persisted.id = message.messageId;
-  if (message.messageAnnotations) persisted.a = message.messageAnnotations.toString("base64");
-  if (message.properties) persisted.p = message.properties.toString("base64");
-  if (message.applicationProperties) persisted.ap = message.applicationProperties.toString("base64");
-  if (message.scheduledAt !== undefined) persisted.sa = message.scheduledAt;
-  if (message.expiresAt !== undefined) persisted.x = message.expiresAt;
-  if (message.deadLetterSource !== undefined) persisted.ds = message.deadLetterSource;
-  if (message.originalSeq !== undefined) persisted.os = message.originalSeq;
-  return persisted;
-}
-
-function fromPersisted(persisted: PersistedMessage): StoredMessage {
-  return {
-    seq: persisted.s,
-    enqueuedAt: persisted.t,
-    messageId: persisted.id,
-    header: persisted.h,
-    messageAnnotations: persisted.a === undefined ? undefined : Buffer.from(persisted.a, "base64"),
-    properties: persisted.p === undefined ? undefined : Buffer.from(persisted.p, "base64"),
-    applicationProperties: persisted.ap === undefined ? undefined : Buffer.from(persisted.ap, "base64"),
-    body: Buffer.from(persisted.b, "base64"),
-    deliveryCount: persisted.dc,
-    state: persisted.st,
-    scheduledAt: persisted.sa,
-    expiresAt: persisted.x,
-    deadLetterSource: persisted.ds,
-    originalSeq: persisted.os,
-    visible: false,
-    inReadyHeap: false,
-  };
 }
