@@ -8,7 +8,7 @@ import { getAzureCredential } from "./credential.ts";
  * The SDK's defaults (60 s operation timeout, 30 s between retries) make recovery from a
  * broker outage take 30-90 s, and it never retries ECONNREFUSED itself; the callers own
  * retry and backoff, so the SDK's own retries are kept short.
- * See shared/SERVICEBUS_PROTOCOL.md, "How the SDK behaves when the broker goes away".
+ * See packages/servicebus-emulator/docs/wire-protocol.md, "When the broker goes away".
  */
 export const SERVICE_BUS_RETRY_OPTIONS: RetryOptions = {
   maxRetries: 2,

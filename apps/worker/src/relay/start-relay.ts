@@ -106,7 +106,8 @@ function listenForOutbox(pool: pg.Pool, onNotify: () => void, log: Logger, signa
  * The outbox relay loop: wakes on NOTIFY or every `pollIntervalMs`, drains while batches
  * come back full, and on errors backs off (capped exponential with jitter) and resumes by
  * itself. The SDK does not retry ECONNREFUSED and its own retry delays are long, so this
- * loop owns the retry policy (shared/SERVICEBUS_PROTOCOL.md).
+ * loop owns the retry policy (packages/servicebus-emulator/docs/wire-protocol.md, "When the
+ * broker goes away").
  */
 export function startRelay(options: StartRelayOptions): Relay {
   const { pool, serviceBus, queue, log, batchSize } = options;

@@ -37,7 +37,10 @@ export interface AmqpServerOptions {
   log: Logger;
 }
 
-/** The AMQP 1.0 face of the broker: SASL, CBS, entity links, $management. */
+/**
+ * The AMQP 1.0 face of the broker: SASL, CBS, entity links, $management. What the SDK expects of
+ * each is in docs/wire-protocol.md.
+ */
 export class AmqpServer {
   private readonly container = rhea.create_container({ id: `servicebus-emulator-${randomUUID()}` });
   private readonly connections = new WeakMap<Connection, ConnectionState>();
