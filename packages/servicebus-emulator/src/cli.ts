@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
@@ -6,7 +7,7 @@ import { startEmulator } from "./emulator.ts";
 import type { QueueOptions, RunningEmulator } from "./options.ts";
 
 const USAGE = `Usage: servicebus-emulator [--port N] [--host H] [--queue NAME ...] [--config FILE] [--data-dir DIR]
-                          [--key-name NAME] [--key KEY] [--log-level LEVEL]
+                          [--key-name NAME] [--key KEY] [--tls-cert FILE --tls-key FILE] [--log-level LEVEL]
 
 Prints the connection string on stdout once listening; logs go to stderr as JSON lines.
   --port N          TCP port (default 5672; 0 picks a free port)
@@ -16,6 +17,8 @@ Prints the connection string on stdout once listening; logs go to stderr as JSON
   --data-dir DIR    keep messages in DIR across restarts (default: in memory)
   --key-name NAME   SAS key name (default RootManageSharedAccessKey)
   --key KEY         SAS key (default SAS_KEY_VALUE)
+  --tls-cert FILE   PEM certificate for the administration API's HTTPS (default: made and kept in the
+  --tls-key FILE    data directory as servicebus-emulator.crt/.key, or made for this run without one)
   --log-level L     fatal|error|warn|info|debug|trace|silent (default info)`;
 
 async function main(): Promise<void> {
@@ -28,6 +31,8 @@ async function main(): Promise<void> {
       "data-dir": { type: "string" },
       "key-name": { type: "string" },
       key: { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
       "log-level": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -51,6 +56,13 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port: invalid port ${values.port}`);
   const dataDir = values["data-dir"] ?? config?.dataDir;
+  if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined)) {
+    throw new Error("--tls-cert and --tls-key go together");
+  }
+  const tls =
+    values["tls-cert"] && values["tls-key"]
+      ? { cert: await readFile(values["tls-cert"], "utf8"), key: await readFile(values["tls-key"], "utf8") }
+      : undefined;
 
   // Handlers go in before anything is printed: whoever reads the connection string may signal at once.
   let emulator: RunningEmulator | undefined;
@@ -85,6 +97,7 @@ async function main(): Promise<void> {
     dataDir: dataDir ? path.resolve(dataDir) : undefined,
     keyName: values["key-name"],
     key: values.key,
+    tls,
     logger: log,
   });
   if (stopping) {

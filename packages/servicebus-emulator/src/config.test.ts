@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig, parseDuration } from "./config.ts";
+import { formatDuration, parseConfig, parseDuration } from "./config.ts";
 
 describe("parseDuration", () => {
   it("reads ISO-8601 durations and plain milliseconds", () => {
@@ -16,6 +16,25 @@ describe("parseDuration", () => {
     expect(() => parseDuration("PT", "x")).toThrow();
     expect(() => parseDuration("30s", "x")).toThrow();
     expect(() => parseDuration(-1, "x")).toThrow();
+  });
+});
+
+describe("formatDuration", () => {
+  it("writes milliseconds as the ISO-8601 durations parseDuration reads back", () => {
+    const cases: Array<[number, string]> = [
+      [0, "PT0S"],
+      [1500, "PT1.5S"],
+      [30_000, "PT30S"],
+      [90_000, "PT1M30S"],
+      [600_000, "PT10M"],
+      [26 * 3_600_000, "P1DT2H"],
+      [14 * 86_400_000, "P14D"],
+      [86_400_000 + 1, "P1DT0.001S"],
+    ];
+    for (const [ms, text] of cases) {
+      expect(formatDuration(ms)).toBe(text);
+      expect(parseDuration(text, "x")).toBe(ms);
+    }
   });
 });
 

@@ -41,6 +41,26 @@ export function parseDuration(value: unknown, what: string): number {
   );
 }
 
+/** Milliseconds as the ISO-8601 duration Service Bus writes (`PT30S`, `PT10M`, `P14D`, `PT1.5S`). */
+export function formatDuration(ms: number): string {
+  let rest = Math.max(0, Math.round(ms));
+  const days = Math.floor(rest / 86_400_000);
+  rest -= days * 86_400_000;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = rest / 1000;
+  let text = days > 0 ? `P${days}D` : "P";
+  if (hours > 0 || minutes > 0 || seconds > 0 || days === 0) {
+    text += "T";
+    if (hours > 0) text += `${hours}H`;
+    if (minutes > 0) text += `${minutes}M`;
+    if (seconds > 0 || (hours === 0 && minutes === 0)) text += `${seconds}S`;
+  }
+  return text;
+}
+
 /** Validates one queue entry of a config file, converting durations to milliseconds. */
 export function parseQueueConfig(raw: unknown, index: number): QueueOptions {
   const where = `queues[${index}]`;

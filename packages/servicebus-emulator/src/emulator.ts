@@ -1,5 +1,10 @@
+import path from "node:path";
 import pino from "pino";
+import { createAdminApi } from "./admin/admin-api.ts";
+import { CERTIFICATE_FILE } from "./admin/certificate.ts";
+import { AdminEndpoint } from "./admin/endpoint.ts";
 import { AmqpServer } from "./amqp/server.ts";
+import { Listener } from "./listener.ts";
 import {
   DEFAULT_KEY,
   DEFAULT_KEY_NAME,
@@ -24,24 +29,51 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const keyName = options.keyName ?? DEFAULT_KEY_NAME;
   const key = options.key ?? DEFAULT_KEY;
 
+  const startedAt = Date.now();
   const broker = new Broker(queues, log);
-  let journal: Journal | undefined;
-  if (options.dataDir) {
-    const started = Date.now();
+  const replay = async (): Promise<Journal | undefined> => {
+    if (!options.dataDir) return undefined;
     const records = await Journal.read(options.dataDir, log);
     broker.replay(records);
-    journal = await Journal.create(options.dataDir, log, () => broker.snapshot());
+    const journal = await Journal.create(options.dataDir, log, () => broker.snapshot());
     log.info(
-      { dataDir: options.dataDir, records: records.length, ms: Date.now() - started },
+      { dataDir: options.dataDir, records: records.length, ms: Date.now() - startedAt },
       "journal replayed",
     );
+    return journal;
+  };
+  const credentials = { keyName, key };
+  const admin = new AdminEndpoint({
+    handler: createAdminApi({ broker, credentials, log, startedAt }),
+    host,
+    dataDir: options.dataDir,
+    given: options.tls,
+    log,
+  });
+  const [replayed, certificate] = await Promise.allSettled([
+    replay(),
+    // kept in the data directory, it must be there for clients to read; otherwise made on demand
+    options.dataDir || options.tls ? admin.prepare() : undefined,
+  ]);
+  if (replayed.status === "rejected" || certificate.status === "rejected") {
+    if (replayed.status === "fulfilled") await replayed.value?.close();
+    throw replayed.status === "rejected" ? replayed.reason : (certificate as PromiseRejectedResult).reason;
   }
+  const journal = replayed.value;
   broker.start(journal);
 
-  const server = new AmqpServer({ broker, credentials: { keyName, key }, log });
+  const amqp = new AmqpServer({ broker, credentials, log });
+  const listener = new Listener(
+    {
+      amqp: (socket) => amqp.accept(socket),
+      tls: (stream) => admin.serveTls(stream),
+      http: (socket) => admin.serveHttp(socket),
+    },
+    log,
+  );
   let port: number;
   try {
-    port = await server.listen(options.port ?? 0, host);
+    port = await listener.listen(options.port ?? 0, host);
   } catch (error) {
     await broker.stop();
     throw error;
@@ -49,7 +81,18 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const endpointHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
   const connectionString = `Endpoint=sb://${endpointHost}:${port};SharedAccessKeyName=${keyName};SharedAccessKey=${key};UseDevelopmentEmulator=true`;
   log.info(
-    { host, port, queues: queues.map((queue) => queue.name), durable: Boolean(journal) },
+    {
+      host,
+      port,
+      queues: queues.map((queue) => queue.name),
+      durable: Boolean(journal),
+      // the administration API answers HTTPS on the same port with this certificate
+      certificate: options.tls
+        ? "given"
+        : options.dataDir
+          ? path.join(options.dataDir, CERTIFICATE_FILE)
+          : "made for this run on first use",
+    },
     "emulator listening",
   );
 
@@ -58,9 +101,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     connectionString,
     port,
     host,
+    certificate: () => admin.certificate(),
     close() {
       closing ??= (async () => {
-        await server.close();
+        await listener.close();
         await broker.stop();
         log.info({ port }, "emulator stopped");
       })();

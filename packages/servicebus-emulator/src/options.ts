@@ -32,6 +32,11 @@ export interface EmulatorOptions {
   keyName?: string;
   /** SAS key; default `SAS_KEY_VALUE`, as Microsoft's emulator. */
   key?: string;
+  /**
+   * PEM certificate and key for the administration API's HTTPS; by default one is made and kept in
+   * `dataDir` (or made for this run when there is none).
+   */
+  tls?: { cert: string; key: string };
   logger?: Logger;
 }
 
@@ -40,6 +45,12 @@ export interface RunningEmulator {
   connectionString: string;
   port: number;
   host: string;
+  /**
+   * The PEM certificate the administration API serves on the same port, for clients to trust:
+   * `new ServiceBusAdministrationClient(connectionString, { tlsOptions: { ca: await certificate() } })`.
+   * Without `dataDir` or `tls` it is made on the first call or TLS connection.
+   */
+  certificate(): Promise<string>;
   /** Stops listening and drops every connection; idempotent. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { ServiceBusClient } from "@azure/service-bus";
+import { ServiceBusAdministrationClient, ServiceBusClient } from "@azure/service-bus";
 import { afterEach, describe, expect, it } from "vitest";
 import { spawnCli, waitForExit } from "./cli-process.ts";
 import { FAST_RETRIES, makeTempDir, receiveAtLeast, sleep } from "./helpers.ts";
@@ -59,6 +59,23 @@ describe("servicebus-emulator CLI", () => {
     const dlq = client.createReceiver("configured", { subQueueType: "deadLetter" });
     const [dead] = await receiveAtLeast(dlq, 1);
     expect(dead?.deadLetterReason).toBe("MaxDeliveryCountExceeded");
+  });
+
+  it("answers the SDK's administration client on the port of the connection string it prints", async () => {
+    const temp = await makeTempDir("sb-cli-admin");
+    cleanups.push(temp.remove);
+    const cli = await spawnCli(["--port", "0", "--queue", "report-requests", "--data-dir", temp.dir]);
+    cleanups.push(async () => cli.child.kill("SIGKILL"));
+    const client = new ServiceBusClient(cli.connectionString, FAST_RETRIES);
+    cleanups.push(() => client.close());
+    await client.createSender("report-requests").sendMessages([{ body: "a" }, { body: "b" }]);
+    const certificate = await readFile(path.join(temp.dir, "servicebus-emulator.crt"), "utf8");
+    const admin = new ServiceBusAdministrationClient(cli.connectionString, {
+      tlsOptions: { ca: certificate },
+    });
+    const runtime = await admin.getQueueRuntimeProperties("report-requests");
+    expect(runtime.activeMessageCount).toBe(2);
+    expect(runtime.totalMessageCount).toBe(2);
   });
 
   it("shuts down cleanly with exit code 0 on SIGTERM and refuses to start without queues", async () => {

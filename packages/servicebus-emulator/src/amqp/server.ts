@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Server, Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { Connection, Delivery, EventContext, Message, Receiver, Sender } from "rhea";
 import { audienceToPath, isPathCovered, type SasCredentials, verifySasToken } from "../auth/sas.ts";
@@ -47,8 +47,6 @@ export class AmqpServer {
   private readonly roles = new WeakMap<object, LinkRole>();
   private readonly deliveries: LinkDeliveries;
   private readonly management: ManagementOperations;
-  private readonly sockets = new Set<Socket>();
-  private server: Server | undefined;
   private readonly broker: Broker;
   private readonly log: Logger;
 
@@ -61,40 +59,16 @@ export class AmqpServer {
     this.registerHandlers();
   }
 
-  listen(port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const server = this.container.listen({
-        port,
-        host,
-        // settlement is the broker's decision, taken after the message is durable
-        autoaccept: false,
-        // a `modified` outcome means abandon or defer, which rhea would otherwise fold into `released`
-        treat_modified_as_released: false,
-      } as never) as unknown as Server;
-      this.server = server;
-      server.on("connection", (socket: Socket) => {
-        this.sockets.add(socket);
-        socket.on("close", () => this.sockets.delete(socket));
-      });
-      server.once("error", reject);
-      server.once("listening", () => {
-        server.off("error", reject);
-        server.on("error", (err) => this.log.error({ err }, "listener error"));
-        const address = server.address();
-        resolve(typeof address === "object" && address ? address.port : port);
-      });
-    });
-  }
-
-  /** Stops listening and drops every connection. */
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await closed;
+  /** Runs the AMQP protocol on a socket whose first bytes were the AMQP header. */
+  accept(socket: Socket): void {
+    const connection = this.container.create_connection({
+      // settlement is the broker's decision, taken after the message is durable
+      autoaccept: false,
+      // a `modified` outcome means abandon or defer, which rhea would otherwise fold into `released`
+      treat_modified_as_released: false,
+    } as never);
+    // what rhea's own listen() does with each socket; accept() is missing from its typings
+    (connection as unknown as { accept(socket: Socket): void }).accept(socket);
   }
 
   private registerHandlers(): void {

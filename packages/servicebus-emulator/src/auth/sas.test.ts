@@ -28,6 +28,21 @@ describe("verifySasToken", () => {
     expect(check).toEqual({ ok: false, reason: "invalid signature" });
   });
 
+  it("accepts the administration client's token, whose encoded URL is lower-cased before signing", () => {
+    // as @azure/service-bus's SasServiceClientCredentials.signRequest builds it
+    const url = "https://127.0.0.1:5672/Report-Requests?api-version=2021-05";
+    const sr = encodeURIComponent(url.toLowerCase()).toLowerCase();
+    const sig = encodeURIComponent(
+      createHmac("sha256", credentials.key).update(`${sr}\n${expiry}`).digest("base64"),
+    );
+    const check = verifySasToken(
+      `SharedAccessSignature sig=${sig}&se=${expiry}&skn=${credentials.keyName}&sr=${sr}`,
+      credentials,
+    );
+    expect(check).toEqual({ ok: true, audience: url.toLowerCase(), expiresAt: expiry * 1000 });
+    expect(check.ok && audienceToPath(check.audience)).toBe("report-requests");
+  });
+
   it("rejects an unknown key name, an expired token and garbage", () => {
     expect(verifySasToken(signToken(audience, credentials.key, "Other", expiry), credentials).ok).toBe(false);
     const past = Math.floor(Date.now() / 1000) - 1;

@@ -9,18 +9,23 @@ export type TokenCheck = { ok: true; audience: string; expiresAt: number } | { o
 
 /**
  * Verifies a `SharedAccessSignature sr=..&sig=..&se=..&skn=..` token the way Service Bus does:
- * HMAC-SHA256 over `urlencode(sr) + "\n" + se` with the key's UTF-8 bytes.
+ * HMAC-SHA256, keyed with the key's UTF-8 bytes, over the `sr` field exactly as the token carries
+ * it (URL-encoded), a newline and `se`. The AMQP side encodes the audience with encodeURIComponent;
+ * the administration client lower-cases the encoded URL, hex digits included, before signing it.
  */
 export function verifySasToken(token: unknown, credentials: SasCredentials, now = Date.now()): TokenCheck {
   if (typeof token !== "string" || !token.startsWith("SharedAccessSignature ")) {
     return { ok: false, reason: "not a shared access signature" };
   }
   const fields = new Map<string, string>();
+  const raw = new Map<string, string>();
   for (const pair of token.slice("SharedAccessSignature ".length).split("&")) {
     const separator = pair.indexOf("=");
     if (separator <= 0) continue;
+    const name = pair.slice(0, separator);
+    raw.set(name, pair.slice(separator + 1));
     try {
-      fields.set(pair.slice(0, separator), decodeURIComponent(pair.slice(separator + 1)));
+      fields.set(name, decodeURIComponent(pair.slice(separator + 1)));
     } catch {
       return { ok: false, reason: "malformed token" };
     }
@@ -34,7 +39,7 @@ export function verifySasToken(token: unknown, credentials: SasCredentials, now 
   const expiresAt = Number(expiry) * 1000;
   if (!Number.isFinite(expiresAt) || expiresAt <= now) return { ok: false, reason: "token expired" };
   const expected = createHmac("sha256", Buffer.from(credentials.key, "utf8"))
-    .update(`${encodeURIComponent(audience)}\n${expiry}`)
+    .update(`${raw.get("sr")}\n${expiry}`)
     .digest();
   const given = Buffer.from(signature, "base64");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -43,9 +48,12 @@ export function verifySasToken(token: unknown, credentials: SasCredentials, now 
   return { ok: true, audience, expiresAt };
 }
 
-/** The entity path an audience (`sb://host:port/queue/...`) names, lower-cased; "" for the namespace. */
+/**
+ * The entity path an audience (`sb://host:port/queue/...`, or the administration client's
+ * `https://host:port/queue?api-version=...`) names, lower-cased; "" for the namespace.
+ */
 export function audienceToPath(audience: string): string {
-  let path = audience;
+  let path = audience.split("?")[0] ?? "";
   const scheme = path.indexOf("://");
   if (scheme >= 0) {
     const slash = path.indexOf("/", scheme + 3);

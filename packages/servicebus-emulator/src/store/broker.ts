@@ -17,6 +17,7 @@ import {
   type IncomingMessage,
   type Lock,
   pruneSeen,
+  type QueueRuntime,
   type SettleOptions,
   type StoredMessage,
 } from "./model.ts";
@@ -44,6 +45,35 @@ export class Broker {
   /** The queue or dead-letter queue at `path` (case-insensitive, as Service Bus entity names are). */
   getEntity(path: string): Entity | undefined {
     return this.entities.get(path);
+  }
+
+  /** The declared queues, without their dead-letter queues, in declaration order. */
+  queues(): Entity[] {
+    return this.entities.queueEntities();
+  }
+
+  /** A queue's message counts and size, its dead-letter queue's included, for the administration API. */
+  runtimeProperties(queue: Entity): QueueRuntime {
+    const runtime: QueueRuntime = {
+      activeMessageCount: 0,
+      scheduledMessageCount: 0,
+      deadLetterMessageCount: 0,
+      totalMessageCount: 0,
+      sizeInBytes: 0,
+      createdAt: queue.state.createdAt,
+      accessedAt: queue.state.accessedAt,
+    };
+    for (const entity of [queue, this.entities.deadLetterOf(queue)]) {
+      for (const message of entity.messages.values()) {
+        if (!message.visible) continue;
+        if (entity.isDeadLetter) runtime.deadLetterMessageCount++;
+        else if (message.state === "scheduled") runtime.scheduledMessageCount++;
+        else runtime.activeMessageCount++;
+        runtime.totalMessageCount++;
+        runtime.sizeInBytes += messageSize(message);
+      }
+    }
+    return runtime;
   }
 
   start(journal: Journal | undefined): void {
@@ -123,6 +153,7 @@ export class Broker {
       }
     }
     const now = Date.now();
+    entity.state.accessedAt = now;
     const stored: StoredMessage[] = [];
     const sequenceNumbers: number[] = [];
     const seenIds: string[] = [];
@@ -234,6 +265,7 @@ export class Broker {
         if (!consumer) break;
         const message = this.takeReady(entity, now);
         if (!message) break;
+        entity.state.accessedAt = now;
         if (consumer.receiveAndDelete) {
           this.background(this.removeMessage(entity, message), "remove a received message");
           consumer.deliver(entity, message, undefined, message.deliveryCount);
@@ -566,6 +598,15 @@ export class Broker {
       }
     }
   }
+}
+
+function messageSize(message: StoredMessage): number {
+  return (
+    message.body.length +
+    (message.properties?.length ?? 0) +
+    (message.applicationProperties?.length ?? 0) +
+    (message.messageAnnotations?.length ?? 0)
+  );
 }
 
 function maxDeliveryDescription(entity: Entity): string {

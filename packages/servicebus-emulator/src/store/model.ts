@@ -65,6 +65,24 @@ export interface QueueState {
   options: ResolvedQueueOptions;
   /** message id -> time accepted; insertion order is time order, so pruning stops at the first young entry */
   seen: Map<string, number>;
+  /** When the queue was declared (the emulator's start). */
+  createdAt: number;
+  /** Last send to or delivery from the queue or its dead-letter queue. */
+  accessedAt?: number;
+}
+
+/** A queue's numbers as the administration API reports them. */
+export interface QueueRuntime {
+  /** Active and deferred messages, locked or not. */
+  activeMessageCount: number;
+  scheduledMessageCount: number;
+  deadLetterMessageCount: number;
+  /** Everything the queue holds, its dead-letter queue included. */
+  totalMessageCount: number;
+  /** Encoded size of every message counted in `totalMessageCount`. */
+  sizeInBytes: number;
+  createdAt: number;
+  accessedAt: number | undefined;
 }
 
 /** A queue or a dead-letter queue: its messages and the receivers attached to it. */
@@ -99,7 +117,7 @@ export class Entities {
 
   constructor(queues: ResolvedQueueOptions[]) {
     for (const options of queues) {
-      const state: QueueState = { options, seen: new Map() };
+      const state: QueueState = { options, seen: new Map(), createdAt: Date.now() };
       this.queues.push(state);
       this.byPath.set(options.name.toLowerCase(), new Entity(options.name, state, false));
       const deadLetterPath = `${options.name}/${DEAD_LETTER_SUFFIX}`;
@@ -118,6 +136,11 @@ export class Entities {
 
   values(): IterableIterator<Entity> {
     return this.byPath.values();
+  }
+
+  /** The declared queues, without their dead-letter queues, in declaration order. */
+  queueEntities(): Entity[] {
+    return [...this.byPath.values()].filter((entity) => !entity.isDeadLetter);
   }
 }
 
