@@ -8,6 +8,7 @@ import type { QueueOptions, RunningEmulator } from "./options.ts";
 
 const USAGE = `Usage: servicebus-emulator [--port N] [--host H] [--queue NAME ...] [--config FILE] [--data-dir DIR]
                           [--key-name NAME] [--key KEY] [--tls-cert FILE --tls-key FILE] [--log-level LEVEL]
+                          [--redeliver-completed-probability P] [--fault-seed N]
 
 Prints the connection string on stdout once listening; logs go to stderr as JSON lines.
   --port N          TCP port (default 5672; 0 picks a free port)
@@ -19,7 +20,12 @@ Prints the connection string on stdout once listening; logs go to stderr as JSON
   --key KEY         SAS key (default SAS_KEY_VALUE)
   --tls-cert FILE   PEM certificate for the administration API's HTTPS (default: made and kept in the
   --tls-key FILE    data directory as servicebus-emulator.crt/.key, or made for this run without one)
-  --log-level L     fatal|error|warn|info|debug|trace|silent (default info)`;
+  --log-level L     fatal|error|warn|info|debug|trace|silent (default info)
+
+Testing faults (off by default):
+  --redeliver-completed-probability P
+                    enqueue a completed message again with probability P (0..1): a duplicate delivery
+  --fault-seed N    seed of the fault draws (default random; logged at start)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -34,6 +40,8 @@ async function main(): Promise<void> {
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       "log-level": { type: "string" },
+      "redeliver-completed-probability": { type: "string" },
+      "fault-seed": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -98,6 +106,13 @@ async function main(): Promise<void> {
     keyName: values["key-name"],
     key: values.key,
     tls,
+    faults: {
+      redeliverCompletedProbability: readNumber(
+        values["redeliver-completed-probability"],
+        "--redeliver-completed-probability",
+      ),
+      seed: readNumber(values["fault-seed"], "--fault-seed"),
+    },
     logger: log,
   });
   if (stopping) {
@@ -105,6 +120,14 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write(`${emulator.connectionString}\n`);
+}
+
+function readNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === "" || !Number.isFinite(number))
+    throw new Error(`${flag}: expected a number, got '${value}'`);
+  return number;
 }
 
 main().catch((err: unknown) => {

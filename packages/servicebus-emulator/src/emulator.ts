@@ -13,6 +13,7 @@ import {
   resolveQueueOptions,
 } from "./options.ts";
 import { Broker } from "./store/broker.ts";
+import { resolveFaultOptions } from "./store/faults.ts";
 import { Journal } from "./store/journal.ts";
 
 /** Starts an emulator: replays the data directory (if any), then listens. */
@@ -29,8 +30,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const keyName = options.keyName ?? DEFAULT_KEY_NAME;
   const key = options.key ?? DEFAULT_KEY;
 
+  const faults = resolveFaultOptions(options.faults);
   const startedAt = Date.now();
-  const broker = new Broker(queues, log);
+  const broker = new Broker(queues, log, faults);
   const replay = async (): Promise<Journal | undefined> => {
     if (!options.dataDir) return undefined;
     const records = await Journal.read(options.dataDir, log);
@@ -86,6 +88,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       port,
       queues: queues.map((queue) => queue.name),
       durable: Boolean(journal),
+      ...(faults.redeliverCompletedProbability > 0 ? { faults } : {}),
       // the administration API answers HTTPS on the same port with this certificate
       certificate: options.tls
         ? "given"
@@ -102,6 +105,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     port,
     host,
     certificate: () => admin.certificate(),
+    faults: {
+      seed: faults.seed,
+      redeliverCompleted(queue, count) {
+        const entity = broker.getEntity(queue);
+        if (!entity || entity.isDeadLetter) return Promise.reject(new Error(`no queue named '${queue}'`));
+        return broker.redeliverCompleted(entity, count);
+      },
+    },
     close() {
       closing ??= (async () => {
         await listener.close();

@@ -1,2 +1,4 @@
 export { startEmulator } from "./emulator.ts";
+export { type RedeliverCompletedRequest, redeliverCompleted } from "./fault-control.ts";
 export type { EmulatorOptions, QueueOptions, RunningEmulator } from "./options.ts";
+export type { FaultOptions } from "./store/faults.ts";

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { FaultOptions } from "./store/faults.ts";
 
 /** A queue the emulator serves, with Service Bus's properties and defaults. */
 export interface QueueOptions {
@@ -37,6 +38,8 @@ export interface EmulatorOptions {
    * `dataDir` (or made for this run when there is none).
    */
   tls?: { cert: string; key: string };
+  /** Deliberate broker faults, for testing consumers; none by default. */
+  faults?: FaultOptions;
   logger?: Logger;
 }
 
@@ -51,6 +54,17 @@ export interface RunningEmulator {
    * Without `dataDir` or `tls` it is made on the first call or TLS connection.
    */
   certificate(): Promise<string>;
+  /** Fault injection on demand (see `EmulatorOptions.faults` for faults at random). */
+  faults: {
+    /** The seed of the random faults of this run. */
+    readonly seed: number;
+    /**
+     * Enqueues the last `count` messages completed on `queue` (up to 100 are remembered per queue)
+     * again as new messages with the same id and body, as a broker redelivering a settled message
+     * would; resolves with how many.
+     */
+    redeliverCompleted(queue: string, count: number): Promise<number>;
+  };
   /** Stops listening and drops every connection; idempotent. */
   close(): Promise<void>;
 }

@@ -12,6 +12,10 @@ const loadAtom = (): Promise<Atom> => {
   return atomModule;
 };
 
+/** POST `?queue=<name>&count=<n>`: fault injection, answered with `{ queue, redelivered }` in JSON. */
+export const REDELIVER_COMPLETED_PATH = "$emulator/redeliver-completed";
+const JSON_CONTENT_TYPE = "application/json;charset=utf-8";
+
 /** The page size Service Bus uses when a list request names none. */
 const DEFAULT_PAGE_SIZE = 100;
 
@@ -72,6 +76,10 @@ export function createAdminApi(
         fail(401, `InvalidSignature: the token is for '${token.audience}', not '/${path}'.`);
         return;
       }
+      if (path.toLowerCase() === REDELIVER_COMPLETED_PATH) {
+        redeliverCompleted(url.searchParams);
+        return;
+      }
       if (req.method !== "GET") {
         fail(
           405,
@@ -126,6 +134,29 @@ export function createAdminApi(
       log.error({ err, method: req.method, url: req.url }, "administration request failed");
       if (!res.headersSent) fail(500, "The emulator failed to answer this request; see its log.");
       else res.destroy();
+    }
+
+    /** The emulator's own fault-injection control (see `RunningEmulator.faults`), not Service Bus's. */
+    function redeliverCompleted(query: URLSearchParams): void {
+      if (req.method !== "POST") {
+        fail(405, `Use POST for /${REDELIVER_COMPLETED_PATH}.`, { allow: "POST" });
+        return;
+      }
+      const name = query.get("queue") ?? "";
+      const queue = broker.getEntity(name);
+      const count = readCount(query.get("count"), 1);
+      if (!queue || queue.isDeadLetter) {
+        fail(404, `The query parameter queue names no declared queue ('${name}').`);
+        return;
+      }
+      if (count === undefined) {
+        fail(400, "count must be a non-negative integer.");
+        return;
+      }
+      broker.redeliverCompleted(queue, count).then(
+        (redelivered) => send(200, JSON_CONTENT_TYPE, JSON.stringify({ queue: queue.path, redelivered })),
+        (err: unknown) => fail(503, `Could not store the copies: ${String(err)}`),
+      );
     }
   }
 }

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { audienceToPath, isPathCovered, verifySasToken } from "./sas.ts";
+import { audienceToPath, isPathCovered, signSasToken, verifySasToken } from "./sas.ts";
 
 const credentials = { keyName: "RootManageSharedAccessKey", key: "SAS_KEY_VALUE" };
 
@@ -41,6 +41,12 @@ describe("verifySasToken", () => {
     );
     expect(check).toEqual({ ok: true, audience: url.toLowerCase(), expiresAt: expiry * 1000 });
     expect(check.ok && audienceToPath(check.audience)).toBe("report-requests");
+  });
+
+  it("signs tokens as @azure/core-amqp does, for clients of the emulator's own endpoints", () => {
+    expect(signSasToken(audience, credentials, expiry * 1000)).toBe(
+      signToken(audience, credentials.key, credentials.keyName, expiry),
+    );
   });
 
   it("rejects an unknown key name, an expired token and garbage", () => {

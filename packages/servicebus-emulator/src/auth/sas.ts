@@ -48,6 +48,16 @@ export function verifySasToken(token: unknown, credentials: SasCredentials, now 
   return { ok: true, audience, expiresAt };
 }
 
+/** A token for `audience` as @azure/core-amqp signs one (`sr` is the URL-encoded audience). */
+export function signSasToken(audience: string, credentials: SasCredentials, expiresAt: number): string {
+  const sr = encodeURIComponent(audience);
+  const se = Math.floor(expiresAt / 1000);
+  const sig = createHmac("sha256", Buffer.from(credentials.key, "utf8"))
+    .update(`${sr}\n${se}`)
+    .digest("base64");
+  return `SharedAccessSignature sr=${sr}&sig=${encodeURIComponent(sig)}&se=${se}&skn=${encodeURIComponent(credentials.keyName)}`;
+}
+
 /**
  * The entity path an audience (`sb://host:port/queue/...`, or the administration client's
  * `https://host:port/queue?api-version=...`) names, lower-cased; "" for the namespace.

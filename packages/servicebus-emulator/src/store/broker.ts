@@ -8,6 +8,7 @@ import {
   splitSections,
 } from "../amqp/codec.ts";
 import type { ResolvedQueueOptions } from "../options.ts";
+import { Faults, type ResolvedFaultOptions } from "./faults.ts";
 import type { Journal, JournalRecord, Snapshot } from "./journal.ts";
 import {
   BrokerError,
@@ -31,15 +32,18 @@ export class Broker {
   private readonly entities: Entities;
   private readonly persistence: Persistence;
   private readonly locks = new Map<string, Lock>();
+  private readonly faults: Faults;
   private timer: NodeJS.Timeout | undefined;
   private ticks = 0;
 
   constructor(
     queues: ResolvedQueueOptions[],
     private readonly log: Logger,
+    faults: ResolvedFaultOptions = { redeliverCompletedProbability: 0, seed: 0 },
   ) {
     this.entities = new Entities(queues);
     this.persistence = new Persistence(this.entities);
+    this.faults = new Faults(faults);
   }
 
   /** The queue or dead-letter queue at `path` (case-insensitive, as Service Bus entity names are). */
@@ -176,24 +180,31 @@ export class Broker {
       stored.push(message);
       sequenceNumbers.push(message.seq);
     }
-    try {
-      await Promise.all(stored.map((message) => this.persistence.put(entity, message)));
-    } catch (error) {
-      for (const message of stored) entity.messages.delete(message.seq);
+    await this.store(entity, stored, () => {
       for (const id of seenIds) entity.state.seen.delete(id);
+    });
+    return sequenceNumbers;
+  }
+
+  /** Writes numbered messages, then makes them available; if the write fails they are forgotten. */
+  private async store(entity: Entity, messages: StoredMessage[], undo?: () => void): Promise<void> {
+    try {
+      await Promise.all(messages.map((message) => this.persistence.put(entity, message)));
+    } catch (error) {
+      for (const message of messages) entity.messages.delete(message.seq);
+      undo?.();
       throw new BrokerError(
         "com.microsoft:server-busy",
         `Could not store the message: ${String(error)}`,
         503,
       );
     }
-    for (const message of stored) {
+    for (const message of messages) {
       message.visible = true;
       if (message.state === "scheduled") entity.scheduled.add(message);
       else this.makeReady(entity, message);
     }
     this.pump(entity);
-    return sequenceNumbers;
   }
 
   private createMessage(entity: Entity, item: IncomingMessage, now: number): StoredMessage {
@@ -404,8 +415,56 @@ export class Broker {
 
   async complete(token: string): Promise<void> {
     const lock = this.requireLock(token);
+    const { entity, message } = lock;
     this.dropLock(lock);
-    await this.removeMessage(lock.entity, lock.message);
+    await this.removeMessage(entity, message);
+    if (!entity.isDeadLetter && this.faults.onCompleted(entity, message)) {
+      this.background(
+        this.enqueueAgain(entity, [message]).then(() => undefined),
+        "deliver a completed message again",
+      );
+    }
+  }
+
+  // ---- faults -----------------------------------------------------------------------------
+
+  /**
+   * Fault injection: enqueues the last `count` messages completed on `queue` again, oldest first;
+   * resolves with how many. See `enqueueAgain`.
+   */
+  redeliverCompleted(queue: Entity, count: number): Promise<number> {
+    return this.enqueueAgain(queue, this.faults.lastCompleted(queue, count));
+  }
+
+  /**
+   * Copies of settled messages as new arrivals: same message id, properties and body, a new
+   * sequence number, no earlier deliveries. Duplicate detection does not see them, as it would not
+   * see a broker's own redelivery.
+   */
+  private async enqueueAgain(entity: Entity, messages: StoredMessage[]): Promise<number> {
+    const now = Date.now();
+    const copies = messages.map((message) => {
+      const copy: StoredMessage = {
+        ...message,
+        seq: entity.nextSeq++,
+        enqueuedAt: now,
+        deliveryCount: 0,
+        state: "active",
+        scheduledAt: undefined,
+        lock: undefined,
+        visible: false,
+        inReadyHeap: false,
+      };
+      copy.expiresAt = computeExpiry(entity.options, copy);
+      entity.messages.set(copy.seq, copy);
+      this.log.info(
+        { queue: entity.path, messageId: message.messageId, seq: copy.seq, completedSeq: message.seq },
+        "fault injected: a completed message is delivered again",
+      );
+      return copy;
+    });
+    await this.store(entity, copies);
+    return copies.length;
   }
 
   async abandon(token: string, options: SettleOptions = {}): Promise<void> {
