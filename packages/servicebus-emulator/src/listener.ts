@@ -13,7 +13,7 @@ export interface ListenerRoutes {
   /** Takes over a connection that opened with a TLS handshake (the SDK's administration client). */
   tls(stream: Duplex): void;
   /** Takes over everything else, as plain HTTP (administration clients that skip TLS for emulators). */
-  http(socket: Socket): void;
+  http(stream: Duplex): void;
 }
 
 /**
@@ -58,25 +58,34 @@ export class Listener {
   private route(socket: Socket): void {
     this.sockets.add(socket);
     socket.on("close", () => this.sockets.delete(socket));
-    socket.on("error", (err) => this.log.debug({ err }, "socket error before routing"));
+    socket.on("error", (err) => this.log.debug({ err }, "socket error"));
     socket.once("data", (first: Buffer) => {
       socket.pause();
-      if (first[0] === TLS_HANDSHAKE) {
-        // TLS reads a net.Socket through its native handle, past anything unshifted back into the
-        // stream, so the server gets a stream that replays the first chunk and then the socket.
-        const readable = new PassThrough();
-        readable.write(first);
-        socket.pipe(readable);
-        const stream = Duplex.from({ readable, writable: socket });
-        stream.on("close", () => socket.destroy());
-        this.routes.tls(stream);
-        return;
-      }
-      socket.unshift(first);
       const head = first.subarray(0, AMQP_HEADER.length);
-      if (head.equals(AMQP_HEADER.subarray(0, head.length))) this.routes.amqp(socket);
-      else this.routes.http(socket);
-      socket.resume();
+      if (head.equals(AMQP_HEADER.subarray(0, head.length))) {
+        // rhea reads through 'data' events, which see what is unshifted back into the stream
+        socket.unshift(first);
+        this.routes.amqp(socket);
+        socket.resume();
+      } else if (first[0] === TLS_HANDSHAKE) {
+        this.routes.tls(replayFirst(socket, first));
+      } else {
+        this.routes.http(replayFirst(socket, first));
+      }
     });
   }
+}
+
+/**
+ * The socket as a plain stream that starts with the chunk already read from it. A TLS server reads
+ * a net.Socket through its native handle, past anything unshifted back into the stream, and the
+ * HTTP server takes the same shortcut where it can.
+ */
+function replayFirst(socket: Socket, first: Buffer): Duplex {
+  const readable = new PassThrough();
+  readable.write(first);
+  socket.pipe(readable);
+  const stream = Duplex.from({ readable, writable: socket });
+  stream.on("close", () => socket.destroy());
+  return stream;
 }

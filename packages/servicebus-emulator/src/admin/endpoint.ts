@@ -1,6 +1,5 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Server as HttpsServer } from "node:https";
-import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { loadTlsIdentity, type TlsIdentity } from "./certificate.ts";
@@ -39,8 +38,8 @@ export class AdminEndpoint {
     return (await this.prepare()).cert;
   }
 
-  serveHttp(socket: Socket): void {
-    this.http.emit("connection", socket);
+  serveHttp(stream: Duplex): void {
+    this.http.emit("connection", stream);
   }
 
   serveTls(stream: Duplex): void {
