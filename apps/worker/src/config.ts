@@ -5,10 +5,8 @@ import {
   refineServiceBusEnv,
   SERVICE_BUS_ENV_FIELDS,
 } from "@reports/azure";
-import { BASE_ENV_FIELDS, parseConfig, zPositiveInt, zPostgresUrl } from "@reports/runtime";
+import { ALWAYS_REFINE, BASE_ENV_FIELDS, parseConfig, zPositiveInt, zPostgresUrl } from "@reports/runtime";
 import { z } from "zod";
-
-const ALWAYS = () => true;
 
 /** The worker's whole configuration; nothing else in the worker reads `process.env`. */
 export const ZWorkerEnv = z
@@ -41,11 +39,9 @@ export const ZWorkerEnv = z
     /** Deadline for a graceful stop after SIGTERM (Container Apps waits 30 s by default). */
     SHUTDOWN_TIMEOUT_MS: zPositiveInt.default(30_000),
   })
-  // `when`: run the either/or checks even when another variable is already invalid, so one
-  // start attempt names every problem (zod skips refinements of a failed object otherwise).
-  // Both refinements only read optional string fields, which is safe on a partial value.
-  .superRefine(refineServiceBusEnv, { when: ALWAYS })
-  .superRefine(refineBlobEnv, { when: ALWAYS });
+  // Both refinements only test optional string fields for presence: safe on a partial value.
+  .superRefine(refineServiceBusEnv, ALWAYS_REFINE)
+  .superRefine(refineBlobEnv, ALWAYS_REFINE);
 export type TWorkerEnv = z.infer<typeof ZWorkerEnv>;
 
 /** Validates the environment once at start; throws ConfigError naming every bad variable. */

@@ -59,6 +59,16 @@ describe("development auth", () => {
     await expectUnauthorized(verifier.verifyToken(wrongAudience), /audience/);
   });
 
+  it("refuses a token without an expiry", async () => {
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("alice")
+      .setIssuer("report-exports-dev")
+      .setAudience("report-exports")
+      .sign(new TextEncoder().encode(SECRET));
+    await expectUnauthorized(verifier.verifyToken(token), /"exp" claim/);
+  });
+
   it("signs tokens with a ttl in seconds", async () => {
     const token = await signDevelopmentToken(SECRET, "bob", 60);
     const payload = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());
@@ -96,28 +106,98 @@ describe("oidc auth against a real JWKS endpoint", () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  function sign(key: PrivateKey, claims: { iss?: string; aud?: string; sub?: string }) {
-    const jwt = new SignJWT({}).setProtectedHeader({ alg: "RS256", kid: "key-1" }).setExpirationTime("5m");
-    if (claims.iss) jwt.setIssuer(claims.iss);
-    if (claims.aud) jwt.setAudience(claims.aud);
-    if (claims.sub) jwt.setSubject(claims.sub);
+  const permission = { scope: "Reports.ReadWrite", role: "Reports.ReadWrite.All" };
+  const config = () => ({ mode: "oidc" as const, issuer, audience, jwksUrl, ...permission });
+
+  function sign(
+    key: PrivateKey,
+    claims: { iss?: string; aud?: string; sub?: string; exp?: boolean } & Record<string, unknown>,
+  ) {
+    const { iss, aud, sub, exp = true, ...rest } = claims;
+    const jwt = new SignJWT({ scp: permission.scope, ...rest }).setProtectedHeader({
+      alg: "RS256",
+      kid: "key-1",
+    });
+    if (exp) jwt.setExpirationTime("5m");
+    if (iss) jwt.setIssuer(iss);
+    if (aud) jwt.setAudience(aud);
+    if (sub) jwt.setSubject(sub);
     return jwt.sign(key);
   }
 
   it("accepts a token signed by the provider's key", async () => {
-    const verifier = createAuthVerifier({ mode: "oidc", issuer, audience, jwksUrl });
+    const verifier = createAuthVerifier(config());
     const token = await sign(privateKey, { iss: issuer, aud: audience, sub: "user-oid-1" });
     await expect(verifier.verifyAuthorization(`Bearer ${token}`)).resolves.toEqual({ userId: "user-oid-1" });
   });
 
+  it("accepts this API's scope among others (scp), or its app role (roles) without a scope", async () => {
+    const verifier = createAuthVerifier(config());
+    const base = { iss: issuer, aud: audience, sub: "u" };
+    for (const claims of [
+      { scp: `openid ${permission.scope} profile` },
+      { scp: ["profile", permission.scope] },
+      { scp: undefined, scope: permission.scope },
+      { scp: undefined, roles: ["Other.Role", permission.role] },
+    ]) {
+      await expect(verifier.verifyToken(await sign(privateKey, { ...base, ...claims }))).resolves.toEqual({
+        userId: "u",
+      });
+    }
+  });
+
+  it("refuses a token granting neither the scope nor the app role", async () => {
+    const verifier = createAuthVerifier(config());
+    const base = { iss: issuer, aud: audience, sub: "u" };
+    for (const claims of [
+      { scp: undefined },
+      { scp: "Reports.Read User.Read" },
+      { scp: "reports.readwrite" },
+      { scp: undefined, roles: ["Reports.Admin"] },
+      // The scope's name in the roles claim, or the role's in scp, grants nothing.
+      { scp: permission.role, roles: [permission.scope] },
+    ]) {
+      await expectUnauthorized(
+        verifier.verifyToken(await sign(privateKey, { ...base, ...claims })),
+        /neither this API's scope "Reports.ReadWrite" \(scp\) nor its app role/,
+      );
+    }
+  });
+
+  it("refuses ID tokens, even for the API's own audience with its app role", async () => {
+    const verifier = createAuthVerifier(config());
+    // One app registration as dashboard and API (docs/deploy.md): its ID tokens carry the
+    // API's audience, and the roles assigned to the user.
+    const base = { iss: issuer, aud: audience, sub: "u", scp: undefined, roles: [permission.role] };
+    for (const marker of [
+      { nonce: "n-0S6_WzA2Mj" },
+      { at_hash: "77QmUPtjPfzWtF2AnpK9RQ" },
+      { c_hash: "LDktKdoQak3Pk0cnXxCltA" },
+      { token_use: "id" },
+    ]) {
+      await expectUnauthorized(
+        verifier.verifyToken(await sign(privateKey, { ...base, ...marker })),
+        /ID token/,
+      );
+    }
+  });
+
+  it("refuses a token without an expiry", async () => {
+    const verifier = createAuthVerifier(config());
+    await expectUnauthorized(
+      verifier.verifyToken(await sign(privateKey, { iss: issuer, aud: audience, sub: "u", exp: false })),
+      /"exp" claim/,
+    );
+  });
+
   it("refuses a token signed by a key not in the JWKS", async () => {
-    const verifier = createAuthVerifier({ mode: "oidc", issuer, audience, jwksUrl });
+    const verifier = createAuthVerifier(config());
     const token = await sign(otherPrivateKey, { iss: issuer, aud: audience, sub: "mallory" });
     await expectUnauthorized(verifier.verifyToken(token), /signature/);
   });
 
   it("refuses the wrong audience, the wrong issuer and a token without subject", async () => {
-    const verifier = createAuthVerifier({ mode: "oidc", issuer, audience, jwksUrl });
+    const verifier = createAuthVerifier(config());
     await expectUnauthorized(
       verifier.verifyToken(await sign(privateKey, { iss: issuer, aud: "api://other", sub: "a" })),
       /audience/,
@@ -133,7 +213,7 @@ describe("oidc auth against a real JWKS endpoint", () => {
   });
 
   it("refuses a development token in oidc mode", async () => {
-    const verifier = createAuthVerifier({ mode: "oidc", issuer, audience, jwksUrl });
+    const verifier = createAuthVerifier(config());
     await expectUnauthorized(verifier.verifyToken(await signDevelopmentToken(SECRET, "alice")), /algorithm/);
   });
 });

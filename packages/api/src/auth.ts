@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify, SignJWT } from "jose";
+import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from "jose";
 import { AppError } from "./errors.ts";
 
 /** Issuer and audience of the tokens the local stack signs for itself. */
@@ -6,9 +6,32 @@ export const DEVELOPMENT_ISSUER = "report-exports-dev";
 export const DEVELOPMENT_AUDIENCE = "report-exports";
 export const DEVELOPMENT_TOKEN_TTL = "12h";
 
+/**
+ * The JWS algorithms accepted from an identity provider, in the API's bearer tokens and in the
+ * dashboard sign-in's ID token alike: asymmetric only, so that nothing but the provider's
+ * private key can produce one (an HS256 token "signed" with a public key, or `none`, is refused).
+ */
+export const ACCEPTED_JWT_ALGORITHMS: readonly string[] = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "ES256",
+  "ES384",
+];
+
 export type AuthConfig =
   | { mode: "development"; secret: string }
-  | { mode: "oidc"; issuer: string; audience: string; jwksUrl: string };
+  | {
+      mode: "oidc";
+      issuer: string;
+      audience: string;
+      jwksUrl: string;
+      /** The delegated permission a user's access token must carry in `scp` (e.g. `Reports.ReadWrite`). */
+      scope: string;
+      /** The app role an application's access token (no user) must carry in `roles` instead. */
+      role: string;
+    };
 
 /** Who is calling; `userId` is the token's `sub`. */
 export interface AuthUser {
@@ -31,6 +54,7 @@ function explainJoseError(err: unknown): AppError {
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === "iss") return unauthorized("The token was issued by an untrusted issuer.", err);
     if (err.claim === "aud") return unauthorized("The token is not meant for this API (audience).", err);
+    if (err.reason === "missing") return unauthorized(`The token has no "${err.claim}" claim.`, err);
     return unauthorized(`The token's "${err.claim}" claim is invalid.`, err);
   }
   if (err instanceof errors.JWSSignatureVerificationFailed) {
@@ -66,11 +90,51 @@ export function extractBearerToken(header: string | null | undefined): string {
 }
 
 /**
+ * Claims only an ID token carries (OpenID Connect Core §2 and §3.3.2.11; Cognito's
+ * `token_use`). An ID token tells a client who signed in; it grants nothing at an API, and
+ * where one app registration is both the dashboard and the API (docs/deploy.md) its `aud`
+ * is the API's own audience, so the audience check alone does not tell the two apart.
+ */
+function looksLikeIdToken(payload: JWTPayload): boolean {
+  return (
+    payload.nonce !== undefined ||
+    payload.at_hash !== undefined ||
+    payload.c_hash !== undefined ||
+    (payload.token_use !== undefined && payload.token_use !== "access")
+  );
+}
+
+/** Space-separated (`scp` in Entra, `scope` in RFC 9068) or an array (`scp` in some providers). */
+function scopesOf(payload: JWTPayload): string[] {
+  const scopes = payload.scp ?? payload.scope;
+  if (typeof scopes === "string") return scopes.split(" ");
+  return Array.isArray(scopes) ? scopes.filter((scope) => typeof scope === "string") : [];
+}
+
+/**
+ * What an identity provider's token must grant besides a valid signature, issuer, audience
+ * and expiry: this API's delegated scope (a user signed in through a client) or its app role
+ * (an application calling on its own behalf, e.g. Entra's client credentials flow).
+ */
+function checkOidcPermission(payload: JWTPayload, config: { scope: string; role: string }): void {
+  if (looksLikeIdToken(payload)) {
+    throw unauthorized("This is an ID token; send the access token issued for this API.");
+  }
+  const roles = Array.isArray(payload.roles) ? payload.roles : [];
+  if (!scopesOf(payload).includes(config.scope) && !roles.includes(config.role)) {
+    throw unauthorized(
+      `The token grants neither this API's scope "${config.scope}" (scp) nor its app role "${config.role}" (roles).`,
+    );
+  }
+}
+
+/**
  * Builds the verifier for the configured mode: an HS256 shared secret for the local stack,
- * or the identity provider's JWKS (fetched and cached by jose) in production.
+ * or the identity provider's JWKS (fetched and cached by jose) in production. Every token
+ * must carry `exp`: one without it would be valid forever.
  */
 export function createAuthVerifier(config: AuthConfig): AuthVerifier {
-  let verify: (token: string) => Promise<{ sub?: string | undefined }>;
+  let verify: (token: string) => Promise<JWTPayload>;
   if (config.mode === "development") {
     const key = new TextEncoder().encode(config.secret);
     verify = async (token) =>
@@ -79,6 +143,7 @@ export function createAuthVerifier(config: AuthConfig): AuthVerifier {
           algorithms: ["HS256"],
           issuer: DEVELOPMENT_ISSUER,
           audience: DEVELOPMENT_AUDIENCE,
+          requiredClaims: ["exp"],
         })
       ).payload;
   } else {
@@ -86,15 +151,16 @@ export function createAuthVerifier(config: AuthConfig): AuthVerifier {
     verify = async (token) =>
       (
         await jwtVerify(token, jwks, {
-          algorithms: ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"],
+          algorithms: [...ACCEPTED_JWT_ALGORITHMS],
           issuer: config.issuer,
           audience: config.audience,
+          requiredClaims: ["exp"],
         })
       ).payload;
   }
 
   async function verifyToken(token: string): Promise<AuthUser> {
-    let payload: { sub?: string | undefined };
+    let payload: JWTPayload;
     try {
       payload = await verify(token);
     } catch (err) {
@@ -103,6 +169,7 @@ export function createAuthVerifier(config: AuthConfig): AuthVerifier {
     if (typeof payload.sub !== "string" || payload.sub.trim() === "") {
       throw unauthorized("The token has no subject (sub) claim.");
     }
+    if (config.mode === "oidc") checkOidcPermission(payload, config);
     return { userId: payload.sub };
   }
 

@@ -1,4 +1,5 @@
 export {
+  ACCEPTED_JWT_ALGORITHMS,
   type AuthConfig,
   type AuthUser,
   type AuthVerifier,

@@ -34,6 +34,14 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Env = process.e
   );
 }
 
+/**
+ * `.superRefine(check, ALWAYS_REFINE)`: run a check across variables even when a field has
+ * already failed, so that one start names every bad variable (zod skips an object's
+ * refinements once a field has an issue). The check then sees failed fields' raw values and
+ * must test their types itself rather than trust the schema's output type.
+ */
+export const ALWAYS_REFINE = { when: () => true };
+
 /** "true"/"1"/"yes" and "false"/"0"/"no", case-insensitive. */
 export const zBooleanString = z.string().transform((value, ctx) => {
   const normalised = value.trim().toLowerCase();

@@ -1,5 +1,6 @@
 export { type BackoffOptions, computeBackoffMs, sleep } from "./backoff.ts";
 export {
+  ALWAYS_REFINE,
   BASE_ENV_FIELDS,
   ConfigError,
   parseConfig,

@@ -18,13 +18,16 @@ export interface WebDeps {
   log: Logger;
 }
 
-function authConfig(env: TWebEnv): AuthConfig {
+/** How the API verifies bearer tokens under this configuration. */
+export function authConfig(env: TWebEnv): AuthConfig {
   if (env.AUTH_MODE === "oidc") {
     return {
       mode: "oidc",
       issuer: env.AUTH_ISSUER!,
       audience: env.AUTH_AUDIENCE!,
       jwksUrl: env.AUTH_JWKS_URL!,
+      scope: env.AUTH_API_SCOPE,
+      role: env.AUTH_API_ROLE,
     };
   }
   return { mode: "development", secret: env.AUTH_DEV_SECRET! };

@@ -82,10 +82,66 @@ describe("ZWebEnv", () => {
   });
 
   it("requires a long enough development secret and a database URL", () => {
-    expect(failingVariables({ BLOB_CONNECTION_STRING: "x", AUTH_DEV_SECRET: SECRET })).toEqual([
-      "DATABASE_URL",
-    ]);
+    expect(
+      failingVariables({ APP_ENV: "development", BLOB_CONNECTION_STRING: "x", AUTH_DEV_SECRET: SECRET }),
+    ).toEqual(["DATABASE_URL"]);
     expect(failingVariables(BASE)).toEqual(["AUTH_DEV_SECRET"]);
     expect(failingVariables({ ...BASE, AUTH_DEV_SECRET: "short" })).toEqual(["AUTH_DEV_SECRET"]);
+  });
+
+  it("names every bad variable at once, the checks across variables included", () => {
+    expect(
+      failingVariables({
+        APP_ENV: "staging",
+        DATABASE_URL: "mysql://u@h/db",
+        BLOB_CONNECTION_STRING: "UseDevelopmentStorage=true",
+        BLOB_ACCOUNT_URL: "https://account.blob.core.windows.net",
+        AUTH_MODE: "oidc",
+        AUTH_ISSUER: "ftp://login.example.com",
+        PUBLIC_URL: "https://reports.example.com/app",
+        AUTH_OIDC_SCOPES: "profile",
+        AUTH_API_SCOPE: "Reports ReadWrite",
+        DOWNLOAD_URL_TTL_SECONDS: "0",
+      }),
+    ).toEqual([
+      "APP_ENV",
+      "AUTH_API_SCOPE",
+      "AUTH_AUDIENCE",
+      "AUTH_ISSUER",
+      "AUTH_JWKS_URL",
+      "AUTH_OIDC_CLIENT_ID",
+      "AUTH_OIDC_SCOPES",
+      "BLOB_ACCOUNT_URL",
+      "DATABASE_URL",
+      "DOWNLOAD_URL_TTL_SECONDS",
+      "PUBLIC_URL",
+    ]);
+    expect(
+      failingVariables({ DATABASE_URL: "postgres://h/db", PUBLIC_URL: "not a URL", AUTH_MODE: "oidc" }),
+    ).toEqual([
+      "AUTH_AUDIENCE",
+      "AUTH_ISSUER",
+      "AUTH_JWKS_URL",
+      "AUTH_OIDC_CLIENT_ID",
+      "BLOB_CONNECTION_STRING",
+      "PUBLIC_URL",
+    ]);
+  });
+
+  it("has the API's scope and app role by default, and takes others", () => {
+    const env = parseConfig(ZWebEnv, { ...BASE, ...OIDC });
+    expect(env).toMatchObject({
+      AUTH_API_SCOPE: "Reports.ReadWrite",
+      AUTH_API_ROLE: "Reports.ReadWrite.All",
+    });
+    expect(
+      parseConfig(ZWebEnv, {
+        ...BASE,
+        ...OIDC,
+        AUTH_API_SCOPE: "access_as_user",
+        AUTH_API_ROLE: "Exports.Run",
+      }),
+    ).toMatchObject({ AUTH_API_SCOPE: "access_as_user", AUTH_API_ROLE: "Exports.Run" });
+    expect(failingVariables({ ...BASE, ...OIDC, AUTH_API_ROLE: 'Exports"Run' })).toEqual(["AUTH_API_ROLE"]);
   });
 });

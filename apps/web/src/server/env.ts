@@ -1,8 +1,18 @@
 import { BLOB_ENV_FIELDS, DATABASE_AUTH_ENV_FIELDS, refineBlobEnv } from "@reports/azure";
-import { BASE_ENV_FIELDS, parseConfig, zPositiveInt, zPostgresUrl } from "@reports/runtime";
+import { ALWAYS_REFINE, BASE_ENV_FIELDS, parseConfig, zPositiveInt, zPostgresUrl } from "@reports/runtime";
 import { z } from "zod";
 
-/** The web app's configuration: every variable it reads, validated once. */
+/** One scope or app role name as a token carries it (RFC 6749 §3.3 scope-token characters). */
+const zClaimValue = z
+  .string()
+  .trim()
+  .regex(/^[!#-[\]-~]+$/, "one name, without spaces, quotes or backslashes");
+
+/**
+ * The web app's configuration: every variable it reads, validated once. The checks across
+ * variables run even when a field already failed (ALWAYS_REFINE), so one start names every
+ * bad variable; they read failed fields' raw values, hence their own type tests.
+ */
 export const ZWebEnv = z
   .object({
     ...BASE_ENV_FIELDS,
@@ -21,6 +31,13 @@ export const ZWebEnv = z
     AUTH_ISSUER: z.string().min(1).optional(),
     AUTH_AUDIENCE: z.string().min(1).optional(),
     AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * oidc mode: the delegated permission (scope) a user's access token must carry in `scp`;
+     * the name alone (Entra's `scp` holds `Reports.ReadWrite`, not the Application ID URI).
+     */
+    AUTH_API_SCOPE: zClaimValue.default("Reports.ReadWrite"),
+    /** oidc mode: the app role an application's own access token (no user) must carry in `roles`. */
+    AUTH_API_ROLE: zClaimValue.default("Reports.ReadWrite.All"),
     /**
      * The dashboard's public origin (https://reports.example.com), oidc mode: the browser
      * sign-in's redirect URI is `<PUBLIC_URL>/api/session/callback`. Configured rather than
@@ -42,51 +59,54 @@ export const ZWebEnv = z
     AUTH_OIDC_PROVIDER_NAME: z.string().trim().min(1).max(64).optional(),
     DOWNLOAD_URL_TTL_SECONDS: zPositiveInt.max(7 * 24 * 3600).default(300),
   })
-  .superRefine((env, ctx) => {
-    refineBlobEnv(env, ctx);
-    if (env.AUTH_MODE === "development") {
-      if (env.APP_ENV === "production") {
-        ctx.addIssue({
-          code: "custom",
-          path: ["AUTH_MODE"],
-          message:
-            "development auth is refused when APP_ENV=production; set AUTH_MODE=oidc (or APP_ENV=development locally)",
-        });
-      }
-      if (!env.AUTH_DEV_SECRET) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["AUTH_DEV_SECRET"],
-          message: "required when AUTH_MODE=development",
-        });
-      }
-    } else {
-      for (const name of [
-        "AUTH_ISSUER",
-        "AUTH_AUDIENCE",
-        "AUTH_JWKS_URL",
-        "AUTH_OIDC_CLIENT_ID",
-        "PUBLIC_URL",
-      ] as const) {
-        if (!env[name])
-          ctx.addIssue({ code: "custom", path: [name], message: "required when AUTH_MODE=oidc" });
-      }
-      refineOidcEnv(env, ctx);
-    }
-  });
+  .superRefine(refineBlobEnv, ALWAYS_REFINE)
+  .superRefine(refineAuthEnv, ALWAYS_REFINE);
 export type TWebEnv = z.infer<typeof ZWebEnv>;
 
-type WebEnvFields = {
-  APP_ENV: "development" | "production";
-  AUTH_ISSUER?: string | undefined;
-  PUBLIC_URL?: string | undefined;
-  AUTH_OIDC_SCOPES?: string | undefined;
-};
+/** What the refinements read, as they may find it: a failed field keeps its raw value. */
+type WebEnvFields = Partial<Record<"APP_ENV" | "AUTH_MODE" | "AUTH_DEV_SECRET" | OidcVariable, unknown>>;
+
+/** What oidc mode cannot do without. */
+const OIDC_REQUIRED = [
+  "AUTH_ISSUER",
+  "AUTH_AUDIENCE",
+  "AUTH_JWKS_URL",
+  "AUTH_OIDC_CLIENT_ID",
+  "PUBLIC_URL",
+] as const;
+type OidcVariable = (typeof OIDC_REQUIRED)[number] | "AUTH_OIDC_SCOPES";
+
+/** The settings each auth mode needs, and development auth never in production. */
+function refineAuthEnv(env: WebEnvFields, ctx: z.RefinementCtx): void {
+  if (env.AUTH_MODE === "development") {
+    if (env.APP_ENV === "production") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_MODE"],
+        message:
+          "development auth is refused when APP_ENV=production; set AUTH_MODE=oidc (or APP_ENV=development locally)",
+      });
+    }
+    if (env.AUTH_DEV_SECRET === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_DEV_SECRET"],
+        message: "required when AUTH_MODE=development",
+      });
+    }
+  } else if (env.AUTH_MODE === "oidc") {
+    for (const name of OIDC_REQUIRED) {
+      if (env[name] === undefined)
+        ctx.addIssue({ code: "custom", path: [name], message: "required when AUTH_MODE=oidc" });
+    }
+    refineOidcEnv(env, ctx);
+  }
+}
 
 /** What the browser sign-in needs beyond presence: URLs it can use and an OpenID scope. */
 function refineOidcEnv(env: WebEnvFields, ctx: z.RefinementCtx): void {
   const httpsOnly = env.APP_ENV === "production";
-  if (env.AUTH_ISSUER) {
+  if (typeof env.AUTH_ISSUER === "string") {
     // Discovery is `<AUTH_ISSUER>/.well-known/openid-configuration`.
     const issuer = URL.parse(env.AUTH_ISSUER);
     if (!issuer || !/^https?:$/.test(issuer.protocol) || (httpsOnly && issuer.protocol !== "https:")) {
@@ -97,8 +117,9 @@ function refineOidcEnv(env: WebEnvFields, ctx: z.RefinementCtx): void {
       });
     }
   }
-  if (env.PUBLIC_URL) {
-    const url = new URL(env.PUBLIC_URL);
+  // An unparseable PUBLIC_URL has its own issue already.
+  const url = typeof env.PUBLIC_URL === "string" ? URL.parse(env.PUBLIC_URL) : null;
+  if (url) {
     if (url.pathname !== "/" || url.search || url.hash) {
       ctx.addIssue({
         code: "custom",
@@ -113,7 +134,7 @@ function refineOidcEnv(env: WebEnvFields, ctx: z.RefinementCtx): void {
       });
     }
   }
-  if (env.AUTH_OIDC_SCOPES && !env.AUTH_OIDC_SCOPES.split(/\s+/).includes("openid")) {
+  if (typeof env.AUTH_OIDC_SCOPES === "string" && !env.AUTH_OIDC_SCOPES.split(/\s+/).includes("openid")) {
     ctx.addIssue({
       code: "custom",
       path: ["AUTH_OIDC_SCOPES"],

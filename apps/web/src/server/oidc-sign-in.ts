@@ -7,17 +7,18 @@ import type { TWebEnv } from "./env.ts";
 import {
   buildAuthorizationUrl,
   buildEndSessionUrl,
-  createOidcTransaction,
   discoverOidc,
-  exchangeAuthorizationCode,
-  OIDC_TRANSACTION_TTL_SECONDS,
   type OidcSettings,
   OidcSignInError,
-  openOidcTransaction,
+  redeemAuthorizationCode,
   resolveOidcSettings,
-  transactionCookieName,
-  verifyIdToken,
 } from "./oidc.ts";
+import {
+  createOidcTransaction,
+  OIDC_TRANSACTION_TTL_SECONDS,
+  openOidcTransaction,
+  transactionCookieName,
+} from "./oidc-transaction.ts";
 
 /** Browsers drop a cookie whose name + value + attributes exceed 4096 bytes, silently. */
 const MAX_COOKIE_BYTES = 4096;
@@ -47,10 +48,10 @@ function clearTransactionCookie(secure: boolean): string {
 
 /** Step 1: remember a fresh transaction in a cookie and send the browser to the provider. */
 export async function startOidcSignIn({ settings, secure }: OidcContext): Promise<SignInStep> {
-  const discovery = await discoverOidc(settings.issuer);
+  const configuration = await discoverOidc(settings);
   const transaction = createOidcTransaction();
   return {
-    location: buildAuthorizationUrl(discovery, settings, transaction),
+    location: await buildAuthorizationUrl(configuration, settings, transaction),
     cookies: [
       serializeCookie(transactionCookieName(secure), transaction.cookieValue, {
         secure,
@@ -63,7 +64,7 @@ export async function startOidcSignIn({ settings, secure }: OidcContext): Promis
 /**
  * Step 2, the redirect URI: check the response belongs to this browser's transaction,
  * redeem the code, verify the ID token, and keep the ACCESS token as the session, the same
- * bearer token the API verifies on every request (`auth`, against AUTH_AUDIENCE).
+ * bearer token the API verifies on every request (`auth`: AUTH_AUDIENCE, the API's scope).
  */
 export async function completeOidcSignIn(input: {
   context: OidcContext;
@@ -86,32 +87,28 @@ export async function completeOidcSignIn(input: {
       `the provider answered error=${providerError}`,
     );
   }
+  const state = params.get("state");
   const transaction = openOidcTransaction(
     readCookie(input.cookieHeader, transactionCookieName(secure)),
-    params.get("state"),
+    state,
   );
-  // RFC 9207: a provider that names itself must be the configured one (mix-up defence).
-  const iss = params.get("iss");
-  if (iss !== null && iss !== settings.issuer) {
-    throw new OidcSignInError("id_token_invalid", `the response names issuer ${iss}, not ${settings.issuer}`);
-  }
-  const code = params.get("code");
-  if (!code) throw new OidcSignInError("provider_refused", "the callback has neither code nor error");
+  if (!params.get("code"))
+    throw new OidcSignInError("provider_refused", "the callback has neither code nor error");
 
-  const discovery = await discoverOidc(settings.issuer);
-  const tokens = await exchangeAuthorizationCode({
-    discovery,
+  const tokens = await redeemAuthorizationCode({
+    configuration: await discoverOidc(settings),
+    callbackUrl: input.url,
+    state: state ?? "",
+    ...transaction,
     settings,
-    code,
-    codeVerifier: transaction.codeVerifier,
   });
-  await verifyIdToken({ idToken: tokens.id_token, discovery, settings, nonce: transaction.nonce });
 
-  // Checked now, so that a token the API would refuse (wrong audience: AUTH_OIDC_SCOPES)
-  // is a clear error here rather than a loop between the dashboard and the sign-in page.
+  // Checked now, so that a token the API would refuse (wrong audience or scope:
+  // AUTH_OIDC_SCOPES) is a clear error here rather than a loop between the dashboard and the
+  // sign-in page.
   let userId: string;
   try {
-    ({ userId } = await input.auth.verifyToken(tokens.access_token));
+    ({ userId } = await input.auth.verifyToken(tokens.accessToken));
   } catch (err) {
     const code =
       err instanceof AppError && err.code === "UNAVAILABLE" ? "provider_unavailable" : "access_token_invalid";
@@ -120,8 +117,8 @@ export async function completeOidcSignIn(input: {
     });
   }
 
-  const maxAgeSeconds = sessionLifetimeSeconds(tokens.access_token, tokens.expires_in);
-  const session = serializeSessionCookie(tokens.access_token, { secure, maxAgeSeconds });
+  const maxAgeSeconds = sessionLifetimeSeconds(tokens.accessToken, tokens.expiresIn);
+  const session = serializeSessionCookie(tokens.accessToken, { secure, maxAgeSeconds });
   if (Buffer.byteLength(session) > MAX_COOKIE_BYTES) {
     throw new OidcSignInError(
       "token_too_large",
@@ -152,7 +149,7 @@ export const SIGNED_OUT_LOCATION = "/signin?signedOut=1";
 export async function signOutLocation(context: OidcContext, log: Logger): Promise<string> {
   const local = SIGNED_OUT_LOCATION;
   try {
-    return buildEndSessionUrl(await discoverOidc(context.settings.issuer), context.settings) ?? local;
+    return buildEndSessionUrl(await discoverOidc(context.settings), context.settings) ?? local;
   } catch (err) {
     // The session cookie is cleared either way; only the provider's own session stays.
     log.warn({ err }, "identity provider unreachable at sign-out; signing out of the dashboard only");

@@ -1,22 +1,25 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseConfig } from "@reports/runtime";
+import { Configuration } from "openid-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { describeSignInError, SIGN_IN_ERRORS } from "../lib/session-errors.ts";
 import { ZWebEnv } from "./env.ts";
 import {
+  buildAuthorizationUrl,
   clearOidcCaches,
-  computeCodeChallenge,
-  computeState,
-  createOidcTransaction,
   deriveProviderName,
   discoverOidc,
-  OIDC_TRANSACTION_TTL_SECONDS,
   OidcSignInError,
-  openOidcTransaction,
   resolveOidcSettings,
-  transactionCookieName,
 } from "./oidc.ts";
+import {
+  computeState,
+  createOidcTransaction,
+  OIDC_TRANSACTION_TTL_SECONDS,
+  openOidcTransaction,
+  transactionCookieName,
+} from "./oidc-transaction.ts";
 
 const OIDC_ENV = {
   APP_ENV: "production",
@@ -72,16 +75,38 @@ describe("resolveOidcSettings", () => {
 });
 
 describe("PKCE and the transaction cookie", () => {
-  it("computes the RFC 7636 appendix B S256 challenge", () => {
-    expect(computeCodeChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")).toBe(
-      "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+  it("sends the RFC 7636 appendix B S256 challenge of the verifier, the state and the nonce", async () => {
+    const settings = resolveOidcSettings(parseConfig(ZWebEnv, OIDC_ENV));
+    const configuration = new Configuration(
+      {
+        issuer: settings.issuer,
+        authorization_endpoint: "https://login.microsoftonline.com/tenant/oauth2/v2.0/authorize",
+      },
+      settings.clientId,
     );
+    const url = new URL(
+      await buildAuthorizationUrl(configuration, settings, {
+        state: "s".repeat(43),
+        nonce: "n".repeat(43),
+        codeVerifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+      }),
+    );
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      client_id: settings.clientId,
+      response_type: "code",
+      redirect_uri: settings.redirectUri,
+      scope: settings.scopes,
+      state: "s".repeat(43),
+      nonce: "n".repeat(43),
+      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+      code_challenge_method: "S256",
+    });
   });
 
   it("binds the state to the cookie and opens a transaction only with its own state", () => {
     const transaction = createOidcTransaction();
     expect(transaction.state).toBe(computeState(transaction.cookieValue));
-    expect(transaction.codeChallenge).toBe(computeCodeChallenge(transaction.codeVerifier));
+    expect(transaction.codeVerifier).toMatch(/^[\w-]{43,128}$/);
     expect(openOidcTransaction(transaction.cookieValue, transaction.state)).toEqual({
       codeVerifier: transaction.codeVerifier,
       nonce: transaction.nonce,
@@ -141,7 +166,9 @@ describe("discoverOidc", () => {
     const issuer = await serve(() => {
       // never answers
     });
-    const error = await discoverOidc(issuer, { timeoutMs: 200 }).catch((err: unknown) => err);
+    const error = await discoverOidc({ issuer, clientId: "c" }, { timeoutMs: 200 }).catch(
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(OidcSignInError);
     expect(error).toMatchObject({ code: "provider_unavailable" });
     expect((error as Error).message).toContain("no answer within 200 ms");
@@ -164,9 +191,11 @@ describe("discoverOidc", () => {
         }),
       );
     });
-    await expect(discoverOidc(issuer)).rejects.toMatchObject({ code: "provider_misconfigured" });
-    const first = await discoverOidc(issuer);
-    const second = await discoverOidc(issuer);
+    await expect(discoverOidc({ issuer, clientId: "c" })).rejects.toMatchObject({
+      code: "provider_misconfigured",
+    });
+    const first = await discoverOidc({ issuer, clientId: "c" });
+    const second = await discoverOidc({ issuer, clientId: "c" });
     expect(second).toBe(first);
     expect(requests).toBe(2);
   });
@@ -174,7 +203,9 @@ describe("discoverOidc", () => {
   it("reports an unreachable provider", async () => {
     const issuer = await serve(() => {});
     await new Promise((resolve) => server!.close(resolve));
-    await expect(discoverOidc(issuer)).rejects.toMatchObject({ code: "provider_unavailable" });
+    await expect(discoverOidc({ issuer, clientId: "c" })).rejects.toMatchObject({
+      code: "provider_unavailable",
+    });
   });
 });
 

@@ -1,25 +1,39 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
-import { z } from "zod";
+import { ACCEPTED_JWT_ALGORITHMS } from "@reports/api";
+import { decodeProtectedHeader } from "jose";
+import {
+  allowInsecureRequests,
+  authorizationCodeGrant,
+  buildAuthorizationUrl as buildProviderAuthorizationUrl,
+  buildEndSessionUrl as buildProviderEndSessionUrl,
+  ClientError,
+  type Configuration,
+  calculatePKCECodeChallenge,
+  clockTolerance,
+  discovery,
+  enableNonRepudiationChecks,
+  None,
+  ResponseBodyError,
+} from "openid-client";
 import type { TSignInErrorCode } from "../lib/session-errors.ts";
 import type { TWebEnv } from "./env.ts";
 
 // The dashboard's browser sign-in against an OpenID Connect provider: authorization code
 // flow with PKCE (S256), state and nonce, as a public client (no client secret: nothing in
-// this product is a stored secret). Plain fetch + jose; the pieces are separate functions so
-// the flow in oidc-sign-in.ts reads top to bottom.
+// this product is a stored secret). The protocol is openid-client's (discovery, the
+// authorization URL, the code exchange with its response, `iss`, state and ID token checks);
+// this file adds the settings, the errors users are shown, and what the library leaves to
+// its caller. The transaction cookie is in oidc-transaction.ts, the flow in oidc-sign-in.ts.
 
 /** How long the provider may take to answer discovery, JWKS and token requests. */
 export const OIDC_HTTP_TIMEOUT_MS = 5_000;
-/** How long a started sign-in may take at the provider before the browser must start again. */
-export const OIDC_TRANSACTION_TTL_SECONDS = 10 * 60;
 export const OIDC_START_PATH = "/api/session/oidc/start";
 export const OIDC_CALLBACK_PATH = "/api/session/callback";
 /** Where the provider sends the browser after signing out (registered like the redirect URI). */
 export const OIDC_SIGNED_OUT_PATH = "/signin/signed-out";
 /** Discovery documents change rarely; re-read hourly so a provider change needs no restart. */
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
-const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"];
+/** Clock skew tolerated in the ID token's `iat` and `exp`. */
+const CLOCK_TOLERANCE_SECONDS = 60;
 
 /** A sign-in failure the user is told about as `/signin?error=<code>`; `message` is for the logs. */
 export class OidcSignInError extends Error {
@@ -81,348 +95,145 @@ export function deriveProviderName(issuer: string): string {
 }
 
 // ---------------------------------------------------------------------------------------
-// Discovery (OpenID Connect Discovery 1.0)
+// Discovery (OpenID Connect Discovery 1.0), one client configuration per issuer and client
 
-/** The parts of the provider's discovery document the sign-in uses. */
-export const ZOidcDiscovery = z.object({
-  issuer: z.string().min(1),
-  authorization_endpoint: z.url({ protocol: /^https?$/ }),
-  token_endpoint: z.url({ protocol: /^https?$/ }),
-  jwks_uri: z.url({ protocol: /^https?$/ }),
-  end_session_endpoint: z.url({ protocol: /^https?$/ }).optional(),
-  code_challenge_methods_supported: z.array(z.string()).optional(),
-});
-export type TOidcDiscovery = z.infer<typeof ZOidcDiscovery>;
-
-const discoveryCache = new Map<string, { expiresAt: number; promise: Promise<TOidcDiscovery> }>();
-const jwksCache = new Map<string, JWTVerifyGetKey>();
+const configurations = new Map<string, { expiresAt: number; promise: Promise<Configuration> }>();
 
 /**
- * The provider's endpoints from `<issuer>/.well-known/openid-configuration`, cached per
- * process (a failure is not cached: the next sign-in asks again).
+ * The provider's configuration from `<issuer>/.well-known/openid-configuration`, cached per
+ * process (a failure is not cached: the next sign-in asks again). Its JWKS, fetched to
+ * verify the ID token's signature, is cached with it.
  */
-export function discoverOidc(issuer: string, options: { timeoutMs?: number } = {}): Promise<TOidcDiscovery> {
+export function discoverOidc(
+  client: Pick<OidcSettings, "issuer" | "clientId">,
+  options: { timeoutMs?: number } = {},
+): Promise<Configuration> {
+  const key = `${client.issuer}\u0000${client.clientId}`;
   const now = Date.now();
-  const hit = discoveryCache.get(issuer);
+  const hit = configurations.get(key);
   if (hit && hit.expiresAt > now) return hit.promise;
-  const promise = fetchDiscovery(issuer, options.timeoutMs ?? OIDC_HTTP_TIMEOUT_MS);
-  discoveryCache.set(issuer, { expiresAt: now + DISCOVERY_TTL_MS, promise });
+  const promise = discoverConfiguration(client, options.timeoutMs ?? OIDC_HTTP_TIMEOUT_MS);
+  configurations.set(key, { expiresAt: now + DISCOVERY_TTL_MS, promise });
   promise.catch(() => {
-    if (discoveryCache.get(issuer)?.promise === promise) discoveryCache.delete(issuer);
+    if (configurations.get(key)?.promise === promise) configurations.delete(key);
   });
   return promise;
 }
 
-/** Forgets cached discovery documents and key sets (tests restart their provider). */
+/** Forgets cached provider configurations (tests restart their provider). */
 export function clearOidcCaches(): void {
-  discoveryCache.clear();
-  jwksCache.clear();
+  configurations.clear();
 }
 
-async function fetchDiscovery(issuer: string, timeoutMs: number): Promise<TOidcDiscovery> {
+async function discoverConfiguration(
+  { issuer, clientId }: Pick<OidcSettings, "issuer" | "clientId">,
+  timeoutMs: number,
+): Promise<Configuration> {
   const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
-  let response: Response;
+  let configuration: Configuration;
   try {
-    response = await fetch(url, {
-      headers: { accept: "application/json" },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    configuration = await discovery(
+      new URL(issuer),
+      clientId,
+      { [clockTolerance]: CLOCK_TOLERANCE_SECONDS },
+      None(),
+      {
+        timeout: timeoutMs / 1000,
+        // openid-client refuses http unless told; ZWebEnv allows an http issuer only when
+        // APP_ENV=development (the tests' provider, a local identity provider).
+        execute: [
+          ...(issuer.startsWith("http:") ? [allowInsecureRequests] : []),
+          // The ID token comes straight from the token endpoint, where TLS alone would do
+          // (OpenID Connect Core §3.1.3.7); its signature is checked against the JWKS anyway.
+          enableNonRepudiationChecks,
+        ],
+      },
+    );
   } catch (err) {
-    throw new OidcSignInError(
-      "provider_unavailable",
-      `OpenID discovery at ${url} failed: ${describeFetchError(err, timeoutMs)}`,
-      { cause: err },
-    );
+    throw explainProviderError(err, "discovery", `OpenID discovery at ${url}`, timeoutMs);
   }
-  if (!response.ok) {
-    throw new OidcSignInError(
-      response.status >= 500 || response.status === 429 ? "provider_unavailable" : "provider_misconfigured",
-      `OpenID discovery at ${url} answered HTTP ${response.status}; check AUTH_ISSUER`,
-    );
-  }
-  const parsed = ZOidcDiscovery.safeParse(await response.json().catch(() => undefined));
-  if (!parsed.success) {
+  const metadata = configuration.serverMetadata();
+  // Discovery §4.3: the document must name the issuer it was fetched for, or tokens checked
+  // against AUTH_ISSUER could never verify. openid-client compares URLs leniently (and not at
+  // all for Entra's multi-tenant issuers), the API compares `iss` as a string.
+  if (metadata.issuer !== issuer) {
     throw new OidcSignInError(
       "provider_misconfigured",
-      `${url} is not a usable discovery document: ${z.prettifyError(parsed.error)}`,
+      `the discovery document at ${url} names issuer ${metadata.issuer}, not AUTH_ISSUER ${issuer}`,
     );
   }
-  const discovery = parsed.data;
-  // Discovery §4.3: the document must name the issuer it was fetched for, or tokens
-  // checked against AUTH_ISSUER could never verify (and a mix-up would go unnoticed).
-  if (discovery.issuer !== issuer) {
-    throw new OidcSignInError(
-      "provider_misconfigured",
-      `the discovery document at ${url} names issuer ${discovery.issuer}, not AUTH_ISSUER ${issuer}`,
-    );
-  }
-  const methods = discovery.code_challenge_methods_supported;
+  const methods = metadata.code_challenge_methods_supported;
   if (methods && !methods.includes("S256")) {
     throw new OidcSignInError(
       "provider_misconfigured",
       `the provider does not support PKCE with S256 (code_challenge_methods_supported: ${methods.join(", ")})`,
     );
   }
-  return discovery;
-}
-
-function describeFetchError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError")) {
-    return `no answer within ${timeoutMs} ms`;
-  }
-  const cause =
-    err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
-}
-
-// ---------------------------------------------------------------------------------------
-// The sign-in transaction: what the callback needs from the start (PKCE verifier, nonce)
-//
-// It travels in a short-lived httpOnly cookie rather than in server memory (any replica may
-// receive the callback) or in a database table. There is no server-side key to sign it with
-// (the product stores no secret, and a key generated per process would not be shared by the
-// replicas), so instead the `state` sent to the provider is the SHA-256 of the cookie's
-// whole value: the callback accepts a response only for the transaction cookie it was
-// started with, and any change to the cookie (or a cookie from another sign-in) no longer
-// matches the state. What an attacker could try, and why it fails:
-// - Login CSRF (sending the victim's browser to the callback with the attacker's own code
-//   and state, to sign the victim into the attacker's account): the victim's browser lacks
-//   the matching transaction cookie. Planting one needs write access to this site's cookies:
-//   httpOnly keeps scripts out, and with Secure the `__Host-` prefix stops a sibling
-//   subdomain (e.g. another app on the shared *.azurecontainerapps.io domain) from setting it.
-// - Stealing the victim's code (logs, Referer, a compromised redirect): redeeming it needs the
-//   PKCE verifier, which exists only in the victim's httpOnly cookie; the provider refuses the
-//   exchange without it.
-// - Replaying an ID token or mixing up responses: the ID token must carry this transaction's
-//   nonce, and an `iss` response parameter (RFC 9207), when sent, must be the configured issuer.
-// - Forging or editing the cookie in one's own browser: that only affects one's own sign-in;
-//   the state no longer matches, and no value in it can be made to fit someone else's
-//   authorization (the verifier must hash to their code_challenge, the nonce must be theirs).
-// - Reading it: httpOnly, valid 10 minutes, cleared by the callback whatever the outcome.
-
-/** `__Host-` (Secure, Path=/, no Domain) wherever the cookie can be Secure. */
-export function transactionCookieName(secure: boolean): string {
-  return secure ? "__Host-reports_oidc" : "reports_oidc";
-}
-
-const ZOidcTransaction = z.object({
-  v: z.literal(1),
-  /** PKCE code_verifier (RFC 7636: 43-128 characters). */
-  verifier: z.string().min(43).max(128),
-  nonce: z.string().min(22).max(128),
-  /** Unix time (seconds) the sign-in started. */
-  iat: z.number().int(),
-});
-
-export interface OidcTransaction {
-  /** The transaction cookie's value. */
-  cookieValue: string;
-  state: string;
-  nonce: string;
-  codeVerifier: string;
-  codeChallenge: string;
-}
-
-function randomToken(): string {
-  return randomBytes(32).toString("base64url");
-}
-
-/** RFC 7636 S256: BASE64URL(SHA256(ASCII(code_verifier))). */
-export function computeCodeChallenge(codeVerifier: string): string {
-  return createHash("sha256").update(codeVerifier, "ascii").digest("base64url");
-}
-
-/** The `state` bound to a transaction cookie value (see above). */
-export function computeState(cookieValue: string): string {
-  return createHash("sha256").update(`reports-oidc-state\u0000${cookieValue}`).digest("base64url");
-}
-
-/** A fresh transaction: 256 random bits each for the verifier and the nonce. */
-export function createOidcTransaction(nowSeconds = Math.floor(Date.now() / 1000)): OidcTransaction {
-  const codeVerifier = randomToken();
-  const nonce = randomToken();
-  const cookieValue = Buffer.from(
-    JSON.stringify({ v: 1, verifier: codeVerifier, nonce, iat: nowSeconds }),
-  ).toString("base64url");
-  return {
-    cookieValue,
-    state: computeState(cookieValue),
-    nonce,
-    codeVerifier,
-    codeChallenge: computeCodeChallenge(codeVerifier),
-  };
-}
-
-/**
- * The transaction a callback belongs to, checked against its `state`; throws
- * OidcSignInError (sign_in_expired without a usable cookie, state_mismatch otherwise).
- */
-export function openOidcTransaction(
-  cookieValue: string | null,
-  state: string | null,
-  nowSeconds = Math.floor(Date.now() / 1000),
-): { codeVerifier: string; nonce: string } {
-  if (!cookieValue) {
-    throw new OidcSignInError(
-      "sign_in_expired",
-      "no sign-in transaction cookie (expired, or another browser)",
-    );
-  }
-  const expected = Buffer.from(computeState(cookieValue));
-  const actual = Buffer.from(state ?? "");
-  if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-    throw new OidcSignInError(
-      "state_mismatch",
-      "the state parameter does not match the sign-in transaction cookie",
-    );
-  }
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cookieValue, "base64url").toString("utf8"));
-  } catch {
-    decoded = undefined;
-  }
-  const parsed = ZOidcTransaction.safeParse(decoded);
-  if (!parsed.success) {
-    throw new OidcSignInError("state_mismatch", "the sign-in transaction cookie is malformed");
-  }
-  const age = nowSeconds - parsed.data.iat;
-  if (age > OIDC_TRANSACTION_TTL_SECONDS || age < -60) {
-    throw new OidcSignInError("sign_in_expired", `the sign-in transaction is ${age} s old`);
-  }
-  return { codeVerifier: parsed.data.verifier, nonce: parsed.data.nonce };
+  return configuration;
 }
 
 // ---------------------------------------------------------------------------------------
 // The protocol steps
 
 /** Where the browser goes to sign in (OpenID Connect Core §3.1.2.1, RFC 7636 §4.3). */
-export function buildAuthorizationUrl(
-  discovery: TOidcDiscovery,
+export async function buildAuthorizationUrl(
+  configuration: Configuration,
   settings: OidcSettings,
-  transaction: OidcTransaction,
-): string {
-  const url = new URL(discovery.authorization_endpoint);
-  for (const [name, value] of Object.entries({
-    response_type: "code",
-    client_id: settings.clientId,
+  transaction: { state: string; nonce: string; codeVerifier: string },
+): Promise<string> {
+  return buildProviderAuthorizationUrl(configuration, {
     redirect_uri: settings.redirectUri,
     scope: settings.scopes,
     state: transaction.state,
     nonce: transaction.nonce,
-    code_challenge: transaction.codeChallenge,
+    code_challenge: await calculatePKCECodeChallenge(transaction.codeVerifier),
     code_challenge_method: "S256",
-  })) {
-    url.searchParams.set(name, value);
-  }
-  return url.toString();
+  }).toString();
 }
 
-/** The token endpoint's answer (RFC 6749 §5.1) with the ID token OpenID Connect adds. */
-export const ZOidcTokenResponse = z.object({
-  access_token: z.string().min(1),
-  id_token: z.string().min(1),
-  token_type: z.string().refine((value) => value.toLowerCase() === "bearer", "expected Bearer"),
-  expires_in: z.coerce.number().positive().optional(),
-});
-export type TOidcTokenResponse = z.infer<typeof ZOidcTokenResponse>;
-
-/** Redeems the code with the PKCE verifier, as a public client (client_id, no secret). */
-export async function exchangeAuthorizationCode(input: {
-  discovery: TOidcDiscovery;
-  settings: OidcSettings;
-  code: string;
-  codeVerifier: string;
-  timeoutMs?: number;
-}): Promise<TOidcTokenResponse> {
-  const timeoutMs = input.timeoutMs ?? OIDC_HTTP_TIMEOUT_MS;
-  let response: Response;
-  try {
-    response = await fetch(input.discovery.token_endpoint, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-      body: new URLSearchParams({
-        grant_type: "authorization_code",
-        code: input.code,
-        redirect_uri: input.settings.redirectUri,
-        client_id: input.settings.clientId,
-        code_verifier: input.codeVerifier,
-      }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (err) {
-    throw new OidcSignInError(
-      "provider_unavailable",
-      `the token endpoint failed: ${describeFetchError(err, timeoutMs)}`,
-      { cause: err },
-    );
-  }
-  const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-  if (!response.ok) {
-    const error = typeof body?.error === "string" ? body.error : "(no error code)";
-    const description = typeof body?.error_description === "string" ? `: ${body.error_description}` : "";
-    throw new OidcSignInError(
-      response.status >= 500 || response.status === 429 ? "provider_unavailable" : "token_rejected",
-      `the token endpoint answered HTTP ${response.status} ${error}${description}`,
-    );
-  }
-  const parsed = ZOidcTokenResponse.safeParse(body);
-  if (!parsed.success) {
-    throw new OidcSignInError(
-      "provider_misconfigured",
-      `the token response is not usable (is "openid" among AUTH_OIDC_SCOPES?): ${z.prettifyError(parsed.error)}`,
-    );
-  }
-  return parsed.data;
+/** The tokens of a completed sign-in. */
+export interface OidcTokens {
+  accessToken: string;
+  /** `expires_in` of the token response, when the provider sent one. */
+  expiresIn: number | undefined;
 }
 
 /**
- * Verifies the ID token (OpenID Connect Core §3.1.3.7): signature against the provider's
- * JWKS, issuer, audience = our client id (with `azp` when there are several), expiry, and
- * the nonce of this transaction.
+ * Redeems the code in the callback URL with the PKCE verifier, as a public client, after
+ * openid-client has checked the response's `state` and `iss` (RFC 9207); then verifies the
+ * ID token (OpenID Connect Core §3.1.3.7): signature against the provider's JWKS with an
+ * algorithm this product accepts, issuer, audience = our client id (`azp` when there are
+ * several), expiry, and this transaction's nonce.
  */
-export async function verifyIdToken(input: {
-  idToken: string;
-  discovery: TOidcDiscovery;
-  settings: OidcSettings;
+export async function redeemAuthorizationCode(input: {
+  configuration: Configuration;
+  callbackUrl: URL;
+  state: string;
   nonce: string;
-}): Promise<JWTPayload> {
-  const { discovery, settings } = input;
-  let jwks = jwksCache.get(discovery.jwks_uri);
-  if (!jwks) {
-    jwks = createRemoteJWKSet(new URL(discovery.jwks_uri), { timeoutDuration: OIDC_HTTP_TIMEOUT_MS });
-    jwksCache.set(discovery.jwks_uri, jwks);
-  }
-  let payload: JWTPayload;
+  codeVerifier: string;
+  settings: OidcSettings;
+}): Promise<OidcTokens> {
+  // The provider sent the browser to PUBLIC_URL's callback; behind an ingress the request
+  // URL may carry another origin, and the token request must name the registered one.
+  const callbackUrl = new URL(input.settings.redirectUri);
+  callbackUrl.search = input.callbackUrl.search;
+  let tokens: Awaited<ReturnType<typeof authorizationCodeGrant>>;
   try {
-    ({ payload } = await jwtVerify(input.idToken, jwks, {
-      algorithms: ALGORITHMS,
-      issuer: settings.issuer,
-      audience: settings.clientId,
-      requiredClaims: ["sub", "exp", "iat"],
-      clockTolerance: 60,
-    }));
+    tokens = await authorizationCodeGrant(input.configuration, callbackUrl, {
+      pkceCodeVerifier: input.codeVerifier,
+      expectedState: input.state,
+      expectedNonce: input.nonce,
+      idTokenExpected: true,
+    });
   } catch (err) {
-    const unreachable =
-      err instanceof errors.JWKSTimeout ||
-      !(err instanceof errors.JOSEError) ||
-      err instanceof errors.JWKSInvalid;
-    throw new OidcSignInError(
-      unreachable ? "provider_unavailable" : "id_token_invalid",
-      `the ID token did not verify: ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
+    const timeoutMs = (input.configuration.timeout ?? OIDC_HTTP_TIMEOUT_MS / 1000) * 1000;
+    throw explainProviderError(err, "token", "the code exchange", timeoutMs);
   }
-  if (payload.nonce !== input.nonce) {
-    throw new OidcSignInError("id_token_invalid", "the ID token's nonce is not this sign-in's nonce");
+  const algorithm = decodeProtectedHeader(tokens.id_token ?? "").alg ?? "(none)";
+  if (!ACCEPTED_JWT_ALGORITHMS.includes(algorithm)) {
+    throw new OidcSignInError("id_token_invalid", `the ID token is signed with ${algorithm}, not accepted`);
   }
-  if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== settings.clientId) {
-    throw new OidcSignInError(
-      "id_token_invalid",
-      "the ID token has several audiences and azp is not our client",
-    );
-  }
-  return payload;
+  return { accessToken: tokens.access_token, expiresIn: tokens.expiresIn() };
 }
 
 /**
@@ -430,10 +241,56 @@ export async function verifyIdToken(input: {
  * No id_token_hint (the session keeps only the access token), so the provider may ask which
  * account to sign out.
  */
-export function buildEndSessionUrl(discovery: TOidcDiscovery, settings: OidcSettings): string | null {
-  if (!discovery.end_session_endpoint) return null;
-  const url = new URL(discovery.end_session_endpoint);
-  url.searchParams.set("client_id", settings.clientId);
-  url.searchParams.set("post_logout_redirect_uri", settings.postLogoutRedirectUri);
-  return url.toString();
+export function buildEndSessionUrl(configuration: Configuration, settings: OidcSettings): string | null {
+  if (!configuration.serverMetadata().end_session_endpoint) return null;
+  return buildProviderEndSessionUrl(configuration, {
+    post_logout_redirect_uri: settings.postLogoutRedirectUri,
+  }).toString();
+}
+
+// ---------------------------------------------------------------------------------------
+// What went wrong, in the sign-in's words
+
+/**
+ * An openid-client failure as the code the user is shown: the provider out of reach (no
+ * answer, a 5xx or 429) is worth retrying; at discovery anything else is a configuration
+ * problem; at the code exchange an OAuth error response means the provider refused, and
+ * anything else is an answer that did not verify (`iss`, ID token claims or signature).
+ */
+function explainProviderError(
+  err: unknown,
+  step: "discovery" | "token",
+  what: string,
+  timeoutMs: number,
+): OidcSignInError {
+  if (err instanceof OidcSignInError) return err;
+  const fail = (code: TSignInErrorCode, reason: string) =>
+    new OidcSignInError(code, `${what} failed: ${reason}`, { cause: err });
+  const unavailableStatus = (status: number) => status >= 500 || status === 429;
+  if (err instanceof ResponseBodyError) {
+    const description = err.error_description ? `: ${err.error_description}` : "";
+    return fail(
+      unavailableStatus(err.status) ? "provider_unavailable" : "token_rejected",
+      `HTTP ${err.status} ${err.error}${description}`,
+    );
+  }
+  if (err instanceof ClientError) {
+    if (err.code === "OAUTH_TIMEOUT") return fail("provider_unavailable", `no answer within ${timeoutMs} ms`);
+    if (err.code === "OAUTH_RESPONSE_IS_NOT_CONFORM" && err.cause instanceof Response) {
+      const { status } = err.cause;
+      if (unavailableStatus(status)) return fail("provider_unavailable", `HTTP ${status}`);
+      return fail(step === "discovery" ? "provider_misconfigured" : "token_rejected", `HTTP ${status}`);
+    }
+    return fail(step === "discovery" ? "provider_misconfigured" : "id_token_invalid", describe(err));
+  }
+  // fetch itself failed: refused, reset, unknown host.
+  if (err instanceof TypeError) return fail("provider_unavailable", describe(err));
+  return fail("unexpected", err instanceof Error ? describe(err) : String(err));
+}
+
+/** The error with what its cause adds (openid-client's causes name the claim or the errno). */
+function describe(err: Error): string {
+  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+  const details = [cause?.message, cause?.code].filter((value) => typeof value === "string");
+  return details.length > 0 ? `${err.message} (${details.join(", ")})` : err.message;
 }

@@ -8,6 +8,8 @@ export interface TokenRequest {
   params: Record<string, string>;
   outcome: "issued" | "refused";
   error?: string;
+  /** What an issued response carried. */
+  tokens?: { idToken: string; accessToken: string };
 }
 
 /** How the next token response misbehaves (each test sets what it needs). */
@@ -16,9 +18,16 @@ export interface ProviderQuirks {
   idTokenNonce?: string;
   /** Access token audience instead of the configured one. */
   accessTokenAudience?: string;
+  /** Claims merged into the access token (undefined removes one, e.g. `{ scp: undefined }`). */
+  accessTokenClaims?: Record<string, unknown>;
+  /** Answer with the ID token in place of the access token. */
+  idTokenAsAccessToken?: boolean;
   /** Who /authorize signs in when the request has no login_hint (default alice). */
   userId?: string;
 }
+
+/** The API scope the provider grants, as `AUTH_API_SCOPE` expects by default. */
+export const TEST_API_SCOPE = "Reports.ReadWrite";
 
 export interface TestOidcProvider {
   /** The issuer: also the base URL (discovery at `<issuer>/.well-known/openid-configuration`). */
@@ -109,15 +118,16 @@ export async function startTestOidcProvider(options: {
       pending.clientId,
     );
     const accessToken = await sign(
-      { scp: "reports" },
+      { scp: TEST_API_SCOPE, ...quirks.accessTokenClaims },
       pending.userId,
       quirks.accessTokenAudience ?? options.audience,
     );
-    tokenRequests.push({ params, outcome: "issued" });
+    const tokens = { idToken, accessToken: quirks.idTokenAsAccessToken ? idToken : accessToken };
+    tokenRequests.push({ params, outcome: "issued", tokens });
     json(response, 200, {
       token_type: "Bearer",
       expires_in: 3600,
-      access_token: accessToken,
+      access_token: tokens.accessToken,
       id_token: idToken,
       scope: "openid profile",
     });

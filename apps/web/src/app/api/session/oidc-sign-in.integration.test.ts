@@ -2,12 +2,17 @@ import { createAuthVerifier } from "@reports/api";
 import { ZReportAccepted } from "@reports/contracts";
 import { createTestDatabase, type TestDatabase } from "@reports/db/testing";
 import { createLogger, parseConfig } from "@reports/runtime";
+import { calculatePKCECodeChallenge } from "openid-client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SESSION_COOKIE } from "../../../lib/session.ts";
-import { setDeps } from "../../../server/deps.ts";
+import { authConfig, setDeps } from "../../../server/deps.ts";
 import { setWebEnv, type TWebEnv, ZWebEnv } from "../../../server/env.ts";
-import { clearOidcCaches, computeCodeChallenge } from "../../../server/oidc.ts";
-import { startTestOidcProvider, type TestOidcProvider } from "../../../test/oidc-provider.ts";
+import { clearOidcCaches } from "../../../server/oidc.ts";
+import {
+  type ProviderQuirks,
+  startTestOidcProvider,
+  type TestOidcProvider,
+} from "../../../test/oidc-provider.ts";
 import { testSigner } from "../../../test/web-deps.ts";
 import { POST as requestReportRoute } from "../../reports/popularity/route.ts";
 import { GET as trpcGet } from "../trpc/[trpc]/route.ts";
@@ -44,11 +49,12 @@ function configFor(idp: TestOidcProvider, overrides: Record<string, string> = {}
 }
 
 /** Points the handlers at `idp`: its configuration and an API verifier trusting its keys. */
-function useProvider(idp: TestOidcProvider) {
-  setWebEnv(configFor(idp));
+function pointAtProvider(idp: TestOidcProvider, overrides: Record<string, string> = {}) {
+  const env = configFor(idp, overrides);
+  setWebEnv(env);
   setDeps({
     db: testDb.db,
-    auth: createAuthVerifier({ mode: "oidc", issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl }),
+    auth: createAuthVerifier(authConfig(env)),
     signer: testSigner,
     log: createLogger({ name: "web-test", level: "silent" }),
   });
@@ -64,10 +70,9 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  useProvider(provider);
+  pointAtProvider(provider);
   provider.tokenRequests.length = 0;
-  delete provider.quirks.idTokenNonce;
-  delete provider.quirks.accessTokenAudience;
+  for (const quirk of Object.keys(provider.quirks)) delete provider.quirks[quirk as keyof ProviderQuirks];
 });
 
 afterAll(async () => {
@@ -157,7 +162,7 @@ describe("browser sign-in through the identity provider", () => {
     // The provider saw the verifier whose S256 challenge went to /authorize.
     const [tokenRequest] = provider.tokenRequests;
     expect(tokenRequest?.outcome).toBe("issued");
-    expect(computeCodeChallenge(tokenRequest!.params.code_verifier!)).toBe(params.code_challenge);
+    expect(await calculatePKCECodeChallenge(tokenRequest!.params.code_verifier!)).toBe(params.code_challenge);
     expect(tokenRequest!.params).not.toHaveProperty("client_secret");
 
     // The cookie holds the access token: the same bearer token the REST API accepts…
@@ -236,6 +241,91 @@ describe("browser sign-in through the identity provider", () => {
     expectFailure(await callback(callbackUrl, transactionCookie), "access_token_invalid");
   });
 
+  it("refuses a response naming another issuer (RFC 9207 mix-up defence) before redeeming the code", async () => {
+    const { authorizationUrl, transactionCookie } = await startSignIn();
+    const callbackUrl = new URL(await provider.authorize(authorizationUrl.toString(), "carol"));
+    expect(callbackUrl.searchParams.get("iss")).toBe(provider.issuer);
+    callbackUrl.searchParams.set("iss", "https://attacker.example");
+    expectFailure(await callback(callbackUrl.toString(), transactionCookie), "id_token_invalid");
+    expect(provider.tokenRequests).toEqual([]);
+  });
+
+  it("does not keep an access token that grants neither this API's scope nor its app role", async () => {
+    provider.quirks.accessTokenClaims = { scp: "User.Read" };
+    const { authorizationUrl, transactionCookie } = await startSignIn();
+    const callbackUrl = await provider.authorize(authorizationUrl.toString(), "carol");
+    expectFailure(await callback(callbackUrl, transactionCookie), "access_token_invalid");
+
+    // The same user with the app role instead of the scope is let in.
+    provider.quirks.accessTokenClaims = { scp: undefined, roles: ["Reports.ReadWrite.All"] };
+    const second = await startSignIn();
+    const accepted = await callback(
+      await provider.authorize(second.authorizationUrl.toString(), "carol"),
+      second.transactionCookie,
+    );
+    expect(accepted.headers.get("location")).toBe("/");
+  });
+
+  it("does not take an ID token for the access token, even where one registration is client and API", async () => {
+    // docs/deploy.md's single app registration: the ID token's audience is the API's too.
+    const single = await startTestOidcProvider({
+      clientId: AUDIENCE,
+      audience: AUDIENCE,
+      redirectUris: [CALLBACK],
+    });
+    try {
+      pointAtProvider(single, { AUTH_OIDC_CLIENT_ID: AUDIENCE });
+      single.quirks.idTokenAsAccessToken = true;
+      const { authorizationUrl, transactionCookie } = await startSignIn();
+      const callbackUrl = await single.authorize(authorizationUrl.toString(), "carol");
+      expectFailure(await callback(callbackUrl, transactionCookie), "access_token_invalid");
+      // What the API says to it as a bearer token.
+      const idToken = single.tokenRequests[0]?.tokens?.idToken ?? "";
+      const refused = await requestReportRoute(
+        new Request(`${PUBLIC_URL}/reports/popularity`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${idToken}`, "content-type": "application/json" },
+          body: "{}",
+        }),
+        undefined,
+      );
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { detail: string }).detail).toMatch(/ID token/);
+    } finally {
+      clearOidcCaches();
+      await single.close();
+    }
+  });
+
+  it("uses __Host- cookies, Secure, when the dashboard is served over https", async () => {
+    const https = await startTestOidcProvider({
+      clientId: CLIENT_ID,
+      audience: AUDIENCE,
+      redirectUris: ["https://reports.example.test/api/session/callback"],
+    });
+    try {
+      pointAtProvider(https, { PUBLIC_URL: "https://reports.example.test" });
+      const start = await startRoute();
+      const transaction = cookiesOf(start).get("__Host-reports_oidc");
+      expect(transaction?.header).toMatch(/; Secure/);
+      expect(cookiesOf(start).has("reports_oidc")).toBe(false);
+      const callbackUrl = await https.authorize(start.headers.get("location")!, "carol");
+      const response = await callback(callbackUrl, transaction!.pair);
+      expect(response.headers.get("location")).toBe("/");
+      const cookies = cookiesOf(response);
+      expect(cookies.has(SESSION_COOKIE)).toBe(false);
+      const session = cookies.get(`__Host-${SESSION_COOKIE}`);
+      expect(session?.header).toMatch(
+        /^__Host-reports_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+; Secure$/,
+      );
+      expect(cookies.get("__Host-reports_oidc")?.header).toMatch(/Max-Age=0/);
+      expect((await listReportsWithCookie(session!.pair)).status).toBe(200);
+    } finally {
+      clearOidcCaches();
+      await https.close();
+    }
+  });
+
   it("shows the provider's refusal as a message of its own, not the provider's words", async () => {
     const { transactionCookie, authorizationUrl } = await startSignIn();
     const refused = new URL(CALLBACK);
@@ -263,7 +353,7 @@ describe("browser sign-in through the identity provider", () => {
       audience: AUDIENCE,
       redirectUris: [CALLBACK],
     });
-    useProvider(flaky);
+    pointAtProvider(flaky);
     const { authorizationUrl, transactionCookie } = await startSignIn();
     const callbackUrl = await flaky.authorize(authorizationUrl.toString(), "carol");
     await flaky.close();

@@ -1,7 +1,7 @@
 import { appRouter, createContext } from "@reports/api/trpc";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { readSessionToken } from "../../../../lib/session.ts";
 import { getDeps } from "../../../../server/deps.ts";
+import { sessionTokenOf } from "../../session/current-user.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -15,7 +15,7 @@ function handler(request: Request): Promise<Response> {
       createContext({
         headers: request.headers,
         deps: getDeps(),
-        token: readSessionToken(request.headers.get("cookie")),
+        token: sessionTokenOf(request.headers.get("cookie")),
       }),
     onError({ error, path }) {
       if (error.code === "INTERNAL_SERVER_ERROR" || error.code === "SERVICE_UNAVAILABLE") {
