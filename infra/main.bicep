@@ -38,6 +38,12 @@ param authAudience string
 @description('JWKS URL of the issuer (AUTH_JWKS_URL), e.g. https://login.microsoftonline.com/<tenant-id>/discovery/v2.0/keys.')
 param authJwksUrl string
 
+@description('Delegated permission (scope name) a user\'s access token must carry in scp (AUTH_API_SCOPE): the scope the app registration exposes (see docs/deploy.md).')
+param authApiScope string = 'Reports.ReadWrite'
+
+@description('App role an application\'s own access token (client credentials, no user) must carry in roles (AUTH_API_ROLE).')
+param authApiRole string = 'Reports.ReadWrite.All'
+
 @description('Application (client) id of the dashboard app registration (AUTH_OIDC_CLIENT_ID): a public client whose redirect URI is <web URL>/api/session/callback (see docs/deploy.md).')
 param authOidcClientId string
 
@@ -350,6 +356,8 @@ module web 'app/web.bicep' = {
     authIssuer: authIssuer
     authAudience: authAudience
     authJwksUrl: authJwksUrl
+    authApiScope: authApiScope
+    authApiRole: authApiRole
     publicUrl: webPublicUrl
     authOidcClientId: authOidcClientId
     authOidcScopes: authOidcScopes

@@ -42,6 +42,12 @@ param authAudience string
 @description('JWKS URL used to verify the bearer tokens.')
 param authJwksUrl string
 
+@description('Scope name a user\'s access token must carry in scp (AUTH_API_SCOPE).')
+param authApiScope string
+
+@description('App role an application\'s access token must carry in roles (AUTH_API_ROLE).')
+param authApiRole string
+
 @description('Public origin of the dashboard (PUBLIC_URL), e.g. https://reports.example.com; the browser sign-in redirect URI is <publicUrl>/api/session/callback.')
 param publicUrl string
 
@@ -123,6 +129,8 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             { name: 'AUTH_ISSUER', value: authIssuer }
             { name: 'AUTH_AUDIENCE', value: authAudience }
             { name: 'AUTH_JWKS_URL', value: authJwksUrl }
+            { name: 'AUTH_API_SCOPE', value: authApiScope }
+            { name: 'AUTH_API_ROLE', value: authApiRole }
             // Browser sign-in (authorization code + PKCE). An empty value counts as unset.
             { name: 'PUBLIC_URL', value: publicUrl }
             { name: 'AUTH_OIDC_CLIENT_ID', value: authOidcClientId }

@@ -37,6 +37,16 @@ export function newContext(browser: Browser, baseURL: string, viewport = DESKTOP
   });
 }
 
+/**
+ * Records each Content-Security-Policy violation of the page (the browser reports every
+ * blocked script, style, form target or frame on the console) into `violations`.
+ */
+export function recordCspViolations(page: Page, violations: string[]): void {
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(`${page.url()}: ${message.text()}`);
+  });
+}
+
 /** Saves a full-page screenshot to e2e/artifacts/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(ARTIFACTS_DIR, { recursive: true });

@@ -4,8 +4,8 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { REPORTS_CONTAINER } from "@reports/contracts";
 import { createDb, type Db } from "@reports/db";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchChromium, newContext, PHONE, screenshot, signIn } from "./browser.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchChromium, newContext, PHONE, recordCspViolations, screenshot, signIn } from "./browser.ts";
 
 const CSV_HEADER = "rank,album_id,title,artist,release_year,genre,ratings_count,average_rating,score";
 
@@ -15,6 +15,7 @@ const stackEnv = inject("stackEnv");
 let browser: Browser;
 let db: Db;
 const pages: Page[] = [];
+const cspViolations: string[] = [];
 
 async function openPage(viewport?: { width: number; height: number }): Promise<Page> {
   const context = await newContext(browser, webUrl, viewport);
@@ -24,6 +25,7 @@ async function openPage(viewport?: { width: number; height: number }): Promise<P
   page.on("console", (message) => {
     if (message.type() === "error") console.error(`browser console: ${message.text()}`);
   });
+  recordCspViolations(page, cspViolations);
   pages.push(page);
   return page;
 }
@@ -76,6 +78,67 @@ afterAll(async () => {
       .catch(() => {});
   await browser?.close();
   await db?.close();
+});
+
+// The dashboard works under its Content-Security-Policy: nothing it does is blocked.
+afterEach(() => {
+  expect(cspViolations.splice(0)).toEqual([]);
+});
+
+describe("the security headers of the built app", () => {
+  const EVERY_RESPONSE = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+  };
+
+  function expectSecurityHeaders(response: Response, what: string) {
+    for (const [name, value] of Object.entries(EVERY_RESPONSE)) {
+      expect(response.headers.get(name), `${name} of ${what}`).toBe(value);
+    }
+    expect(response.headers.get("content-security-policy"), what).toMatch(/frame-ancestors 'none'/);
+    // APP_ENV=development over http: no HSTS.
+    expect(response.headers.get("strict-transport-security"), what).toBeNull();
+  }
+
+  it("are on pages, API answers, errors and static files, and Next.js stamps its scripts with the nonce", async () => {
+    for (const path of ["/signin", "/docs"]) {
+      const page = await fetch(`${webUrl}${path}`);
+      expect(page.status).toBe(200);
+      expectSecurityHeaders(page, path);
+      const nonce = /'nonce-([^']+)'/.exec(page.headers.get("content-security-policy") ?? "")?.[1];
+      expect(nonce).toBeDefined();
+      const html = await page.text();
+      const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const script of scripts) expect(script, `${path}: ${script}`).toContain(`nonce="${nonce}"`);
+      const chunk = /src="(\/_next\/static\/[^"]+\.js)"/.exec(html)?.[1];
+      expect(chunk).toBeDefined();
+      const asset = await fetch(`${webUrl}${chunk}`);
+      expect(asset.status).toBe(200);
+      expectSecurityHeaders(asset, chunk!);
+    }
+    const answers: Array<[string, RequestInit, number]> = [
+      ["/healthz", {}, 200],
+      ["/openapi.json", {}, 200],
+      ["/reports/popularity", { method: "POST" }, 401],
+      ["/api/trpc/reports.list", {}, 401],
+      ["/no-such-page", {}, 404],
+    ];
+    for (const [path, init, status] of answers) {
+      const response = await fetch(`${webUrl}${path}`, { ...init, redirect: "manual" });
+      expect(response.status, path).toBe(status);
+      expectSecurityHeaders(response, path);
+    }
+    const signIn = await fetch(`${webUrl}/api/session`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "userName=helen",
+      redirect: "manual",
+    });
+    expect(signIn.status).toBe(303);
+    expectSecurityHeaders(signIn, "the sign-in redirect");
+  });
 });
 
 describe("the dashboard in a real browser against the local stack", () => {

@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { getFreePort } from "@reports/runtime";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestOidcProvider, type TestOidcProvider } from "../src/test/oidc-provider.ts";
-import { launchChromium, newContext, screenshot } from "./browser.ts";
+import { launchChromium, newContext, recordCspViolations, screenshot } from "./browser.ts";
 
 // The production sign-in in a real browser: a second instance of the built web app, in oidc
 // mode, on the local stack's database, signing in at the tests' tiny OpenID provider.
@@ -16,6 +16,7 @@ let provider: TestOidcProvider;
 let server: ChildProcess | undefined;
 let browser: Browser;
 let webUrl: string;
+const cspViolations: string[] = [];
 
 async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -64,6 +65,11 @@ beforeAll(async () => {
   browser = await launchChromium();
 });
 
+// Sign-in and sign-out are forms whose answers redirect to the provider: form-action allows it.
+afterEach(() => {
+  expect(cspViolations.splice(0)).toEqual([]);
+});
+
 afterAll(async () => {
   await browser?.close();
   server?.kill("SIGTERM");
@@ -74,6 +80,7 @@ describe("sign-in through an OpenID Connect provider", () => {
   it("signs in with the provider's button, shows the dashboard, and signs out at the provider", async () => {
     const context = await newContext(browser, webUrl);
     const page = await context.newPage();
+    recordCspViolations(page, cspViolations);
     await page.goto("/");
     await page.waitForURL(/\/signin$/);
     // No development sign-in in this mode: only the provider's button.

@@ -15,7 +15,7 @@ export const SIGN_IN_ERRORS = {
   token_rejected: "The identity provider refused to issue tokens for this sign-in. Sign in again.",
   id_token_invalid: "The identity provider's answer could not be verified. Sign in again.",
   access_token_invalid:
-    "You signed in, but this app does not accept the access token it received. Ask an administrator to check AUTH_OIDC_SCOPES and AUTH_AUDIENCE.",
+    "You signed in, but this app does not accept the access token it received. Ask an administrator to check AUTH_OIDC_SCOPES, AUTH_AUDIENCE and AUTH_API_SCOPE.",
   token_too_large:
     "You signed in, but the access token is too large to keep in a browser cookie. Ask an administrator to trim its claims (e.g. group claims).",
   unexpected: "The sign-in failed unexpectedly. Try again; if it keeps failing, contact an administrator.",

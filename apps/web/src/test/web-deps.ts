@@ -1,7 +1,8 @@
 import { createAuthVerifier, type DownloadUrlSigner, signDevelopmentToken } from "@reports/api";
 import type { Db } from "@reports/db";
-import { createLogger } from "@reports/runtime";
+import { createLogger, parseConfig } from "@reports/runtime";
 import { setDeps, type WebDeps } from "../server/deps.ts";
+import { setWebEnv, ZWebEnv } from "../server/env.ts";
 
 export const TEST_SECRET = "web-route-tests-secret-at-least-32-chars";
 
@@ -10,8 +11,20 @@ export const testSigner: DownloadUrlSigner = {
   createDownloadUrl: async ({ blobName }) => `https://storage.test/reports/${blobName}?sp=r&sig=test`,
 };
 
-/** Points the route handlers at `db` with development auth, as the singleton would. */
+/**
+ * Points the route handlers at `db` with development auth, as the singleton would, under a
+ * development configuration (handlers read settings such as APP_ENV from it; their clients
+ * are the deps given here, so its database URL is never used).
+ */
 export function useTestDeps(db: Db): WebDeps {
+  setWebEnv(
+    parseConfig(ZWebEnv, {
+      APP_ENV: "development",
+      DATABASE_URL: "postgresql://route-tests@127.0.0.1/unused",
+      BLOB_CONNECTION_STRING: "UseDevelopmentStorage=true",
+      AUTH_DEV_SECRET: TEST_SECRET,
+    }),
+  );
   const deps: WebDeps = {
     db,
     auth: createAuthVerifier({ mode: "development", secret: TEST_SECRET }),
