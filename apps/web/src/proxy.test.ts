@@ -3,6 +3,7 @@ import { NextRequest } from "next/server";
 import { afterEach, describe, expect, it } from "vitest";
 import { proxy } from "./proxy.ts";
 import { setWebEnv, ZWebEnv } from "./server/env.ts";
+import { ENTRA_PRODUCTION_ENV } from "./test/web-env.ts";
 
 // Next.js sets NODE_ENV=production in every built app (`next dev` has development).
 const DEVELOPMENT = {
@@ -12,18 +13,7 @@ const DEVELOPMENT = {
   BLOB_CONNECTION_STRING: "UseDevelopmentStorage=true",
   AUTH_DEV_SECRET: "d".repeat(32),
 };
-const PRODUCTION = {
-  NODE_ENV: "production",
-  APP_ENV: "production",
-  DATABASE_URL: "postgresql://u:p@127.0.0.1:5432/reports",
-  BLOB_ACCOUNT_URL: "https://account.blob.core.windows.net/",
-  AUTH_MODE: "oidc",
-  AUTH_ISSUER: "https://login.microsoftonline.com/tenant/v2.0",
-  AUTH_AUDIENCE: "6e2b1a7c-0000-4000-8000-000000000001",
-  AUTH_JWKS_URL: "https://login.microsoftonline.com/tenant/discovery/v2.0/keys",
-  AUTH_OIDC_CLIENT_ID: "6e2b1a7c-0000-4000-8000-000000000001",
-  PUBLIC_URL: "https://reports.example.com",
-};
+const PRODUCTION = ENTRA_PRODUCTION_ENV;
 
 function respond(env: Record<string, string>, path = "/") {
   setWebEnv(parseConfig(ZWebEnv, env));

@@ -4,6 +4,7 @@ import { parseConfig } from "@reports/runtime";
 import { Configuration } from "openid-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { describeSignInError, SIGN_IN_ERRORS } from "../lib/session-errors.ts";
+import { ENTRA_PRODUCTION_ENV } from "../test/web-env.ts";
 import { ZWebEnv } from "./env.ts";
 import {
   buildAuthorizationUrl,
@@ -21,17 +22,7 @@ import {
   transactionCookieName,
 } from "./oidc-transaction.ts";
 
-const OIDC_ENV = {
-  APP_ENV: "production",
-  DATABASE_URL: "postgresql://u:p@127.0.0.1:5432/reports",
-  BLOB_ACCOUNT_URL: "https://account.blob.core.windows.net/",
-  AUTH_MODE: "oidc",
-  AUTH_ISSUER: "https://login.microsoftonline.com/tenant/v2.0",
-  AUTH_AUDIENCE: "6e2b1a7c-0000-4000-8000-000000000001",
-  AUTH_JWKS_URL: "https://login.microsoftonline.com/tenant/discovery/v2.0/keys",
-  AUTH_OIDC_CLIENT_ID: "6e2b1a7c-0000-4000-8000-000000000001",
-  PUBLIC_URL: "https://reports.example.com/",
-};
+const OIDC_ENV = ENTRA_PRODUCTION_ENV;
 
 function expectSignInError(fn: () => unknown, code: string) {
   try {
