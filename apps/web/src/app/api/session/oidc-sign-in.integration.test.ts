@@ -375,6 +375,7 @@ describe("browser sign-in through the identity provider", () => {
       post_logout_redirect_uri: `${PUBLIC_URL}/signin/signed-out`,
     });
     expect(cookiesOf(response).get(SESSION_COOKIE)?.header).toMatch(/Max-Age=0/);
+    expect(cookiesOf(response).get(`__Host-${SESSION_COOKIE}`)?.header).toMatch(/Max-Age=0; Secure$/);
   });
 
   it("has no development sign-in", async () => {

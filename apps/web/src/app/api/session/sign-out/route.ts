@@ -7,7 +7,7 @@ import {
   SIGNED_OUT_LOCATION,
   signOutLocation,
 } from "../../../../server/oidc-sign-in.ts";
-import { isCrossSite, wantsSecureCookie } from "../request-checks.ts";
+import { isCrossSite } from "../request-checks.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -15,9 +15,10 @@ export const dynamic = "force-dynamic";
 // provider's session too when it advertises an end-session endpoint
 export async function POST(request: Request): Promise<Response> {
   if (isCrossSite(request)) return new Response("Forbidden", { status: 403 });
-  const env = getWebEnv();
-  const secure = wantsSecureCookie(request, env.APP_ENV === "production");
-  const context = getOidcContext(env);
+  const context = getOidcContext(getWebEnv());
   const location = context ? await signOutLocation(context, getDeps().log) : SIGNED_OUT_LOCATION;
-  return redirectResponse({ location, cookies: [serializeSessionCookie(null, { secure })] });
+  // Both names: whether this request looks https says nothing certain about how the session
+  // was set (the sign-in decides by PUBLIC_URL; a proxy may not send x-forwarded-proto).
+  const cookies = [true, false].map((secure) => serializeSessionCookie(null, { secure }));
+  return redirectResponse({ location, cookies });
 }
