@@ -55,7 +55,7 @@ interface PendingCode {
 
 /**
  * A tiny OpenID provider for tests (node:http on a free port): discovery, JWKS of a fresh
- * RS256 key pair, /authorize that signs in whoever `login_hint` (or `quirks.userId`) names
+ * key pair (RS256 unless told), /authorize that signs in whoever `login_hint` (or `quirks.userId`) names
  * and redirects back
  * with a code, /token that checks the client, redirect URI and PKCE verifier and answers
  * with a signed ID token and access token, and an end-session endpoint.
@@ -65,9 +65,12 @@ export async function startTestOidcProvider(options: {
   audience: string;
   redirectUris: string[];
   postLogoutRedirectUris?: string[];
+  /** The JWS algorithm of its key, its tokens and its discovery document (default RS256). */
+  algorithm?: string;
 }): Promise<TestOidcProvider> {
-  const { privateKey, publicKey } = await generateKeyPair("RS256");
-  const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid: "test-key", alg: "RS256", use: "sig" };
+  const algorithm = options.algorithm ?? "RS256";
+  const { privateKey, publicKey } = await generateKeyPair(algorithm);
+  const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid: "test-key", alg: algorithm, use: "sig" };
   const codes = new Map<string, PendingCode>();
   const tokenRequests: TokenRequest[] = [];
   const quirks: ProviderQuirks = {};
@@ -86,7 +89,7 @@ export async function startTestOidcProvider(options: {
 
   function sign(claims: Record<string, unknown>, subject: string, audience: string): Promise<string> {
     return new SignJWT(claims)
-      .setProtectedHeader({ alg: "RS256", kid: "test-key", typ: "JWT" })
+      .setProtectedHeader({ alg: algorithm, kid: "test-key", typ: "JWT" })
       .setIssuer(issuer)
       .setSubject(subject)
       .setAudience(audience)
@@ -177,7 +180,7 @@ export async function startTestOidcProvider(options: {
             end_session_endpoint: `${issuer}/logout`,
             response_types_supported: ["code"],
             subject_types_supported: ["public"],
-            id_token_signing_alg_values_supported: ["RS256"],
+            id_token_signing_alg_values_supported: [algorithm],
             code_challenge_methods_supported: ["S256"],
           });
         case "GET /jwks":

@@ -250,6 +250,25 @@ describe("browser sign-in through the identity provider", () => {
     expect(provider.tokenRequests).toEqual([]);
   });
 
+  it("refuses an ID token signed with an algorithm outside ACCEPTED_JWT_ALGORITHMS, even one the provider advertises", async () => {
+    const eddsa = await startTestOidcProvider({
+      clientId: CLIENT_ID,
+      audience: AUDIENCE,
+      redirectUris: [CALLBACK],
+      algorithm: "EdDSA",
+    });
+    try {
+      pointAtProvider(eddsa);
+      const { authorizationUrl, transactionCookie } = await startSignIn();
+      const callbackUrl = await eddsa.authorize(authorizationUrl.toString(), "carol");
+      expectFailure(await callback(callbackUrl, transactionCookie), "id_token_invalid");
+      expect(eddsa.tokenRequests.map((request) => request.outcome)).toEqual(["issued"]);
+    } finally {
+      clearOidcCaches();
+      await eddsa.close();
+    }
+  });
+
   it("does not keep an access token that grants neither this API's scope nor its app role", async () => {
     provider.quirks.accessTokenClaims = { scp: "User.Read" };
     const { authorizationUrl, transactionCookie } = await startSignIn();
