@@ -10,6 +10,7 @@
 import { parseArgs } from "node:util";
 import { DEVELOPMENT_TOKEN_TTL, signDevelopmentToken } from "@reports/api";
 import type { AppRouter } from "@reports/api/trpc";
+import { isFinalReportStatus } from "@reports/contracts";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { readScriptEnv } from "./local-env.ts";
 
@@ -61,7 +62,7 @@ async function main() {
   const started = Date.now();
   let delay = POLL_MIN_MS;
   let current = report;
-  while (current.status === "Pending" || current.status === "Processing") {
+  while (!isFinalReportStatus(current.status)) {
     if (Date.now() - started > GIVE_UP_AFTER_MS) throw new Error("gave up waiting for the report");
     await new Promise((resolve) => setTimeout(resolve, delay));
     delay = Math.min(delay * 2, POLL_MAX_MS);

@@ -5,6 +5,7 @@ import {
   refineServiceBusEnv,
   SERVICE_BUS_ENV_FIELDS,
 } from "@reports/azure";
+import { REPORT_REQUESTS_QUEUE_SETTINGS } from "@reports/contracts";
 import { ALWAYS_REFINE, BASE_ENV_FIELDS, parseConfig, zPositiveInt, zPostgresUrl } from "@reports/runtime";
 import { z } from "zod";
 
@@ -29,7 +30,7 @@ export const ZWorkerEnv = z
      */
     RELAY_LEASE_MS: zPositiveInt.default(60_000),
     /** Deliveries of one export message before it is given up; must equal the queue's maxDeliveryCount. */
-    EXPORT_MAX_DELIVERIES: zPositiveInt.max(100).default(5),
+    EXPORT_MAX_DELIVERIES: zPositiveInt.max(100).default(REPORT_REQUESTS_QUEUE_SETTINGS.maxDeliveryCount),
     /** First delay before a failed export is abandoned for redelivery; doubles per delivery. */
     EXPORT_RETRY_BASE_MS: zPositiveInt.default(2_000),
     /** Upper bound of that delay (the message lock is renewed while waiting). */

@@ -1,8 +1,9 @@
 import { createBlobClients } from "@reports/azure";
+import { POPULARITY_FILE } from "@reports/contracts";
 import { createTestDatabase, type TestDatabase } from "@reports/db/testing";
 import { type RunningAzurite, startAzurite } from "@reports/local-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDownloadUrlSigner, reportFileName } from "./download-url.ts";
+import { createDownloadUrlSigner } from "./download-url.ts";
 import { getReport, requestReport } from "./services/reports.ts";
 
 const CONTAINER = "reports";
@@ -42,7 +43,11 @@ describe("download links (account key SAS against Azurite)", () => {
       ttlSeconds: 300,
       allowHttp: true,
     });
-    const url = await signer.createDownloadUrl({ blobName, fileName: reportFileName(reportId) });
+    const url = await signer.createDownloadUrl({
+      blobName,
+      fileName: POPULARITY_FILE.fileName(reportId),
+      contentType: POPULARITY_FILE.contentType,
+    });
 
     const response = await fetch(url);
     expect(response.status).toBe(200);

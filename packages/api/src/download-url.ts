@@ -20,6 +20,7 @@ export interface DownloadUrlRequest {
   blobName: string;
   /** The name the browser saves the file as. */
   fileName: string;
+  /** Content-Type the download is served with; absent = the blob's own. */
   contentType?: string;
 }
 
@@ -33,13 +34,6 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 // A user delegation key may live up to 7 days; one per day is plenty, renewed an hour early.
 const DELEGATION_KEY_LIFETIME_MS = 24 * 60 * 60_000;
 const DELEGATION_KEY_RENEW_BEFORE_MS = 60 * 60_000;
-
-export const CSV_CONTENT_TYPE = "text/csv; charset=utf-8";
-
-/** `popularity-report-<first 8 chars of the id>.csv`, the name the brief fixes. */
-export function reportFileName(reportId: string): string {
-  return `popularity-report-${reportId.slice(0, 8)}.csv`;
-}
 
 /**
  * Signs download links: with the account key when the connection string has one (Azurite,
@@ -69,7 +63,7 @@ export function createDownloadUrlSigner(
   }
 
   return {
-    async createDownloadUrl({ blobName, fileName, contentType = CSV_CONTENT_TYPE }) {
+    async createDownloadUrl({ blobName, fileName, contentType }) {
       const at = now();
       const values = {
         containerName: options.container,
@@ -79,7 +73,7 @@ export function createDownloadUrlSigner(
         expiresOn: new Date(at.getTime() + options.ttlSeconds * 1000),
         protocol,
         contentDisposition: `attachment; filename="${fileName}"`,
-        contentType,
+        ...(contentType === undefined ? {} : { contentType }),
       };
       const blobUrl = container.getBlobClient(blobName).url;
       const sas = blobClients.sharedKey

@@ -11,12 +11,10 @@ export {
   signDevelopmentToken,
 } from "./auth.ts";
 export {
-  CSV_CONTENT_TYPE,
   createDownloadUrlSigner,
   type DownloadUrlRequest,
   type DownloadUrlSigner,
   type DownloadUrlSignerOptions,
-  reportFileName,
 } from "./download-url.ts";
 export {
   AppError,
@@ -43,7 +41,6 @@ export {
   encodeReportCursor,
   type GetReportArgs,
   getReport,
-  isFinalReport,
   type ListReportsArgs,
   listReports,
   REPORT_POLL_AFTER_SECONDS,

@@ -1,3 +1,4 @@
+import { REPORT_REQUESTS_QUEUE, REPORTS_CONTAINER } from "@reports/contracts";
 import { z } from "zod";
 
 /**
@@ -13,7 +14,7 @@ export const SERVICE_BUS_ENV_FIELDS = {
     .string()
     .regex(/^[a-z0-9.-]+$/i, "expected a host name such as my-ns.servicebus.windows.net")
     .optional(),
-  SERVICEBUS_QUEUE: z.string().min(1).default("report-requests"),
+  SERVICEBUS_QUEUE: z.string().min(1).default(REPORT_REQUESTS_QUEUE),
 };
 
 /**
@@ -50,7 +51,7 @@ export const BLOB_ENV_FIELDS = {
   BLOB_CONTAINER: z
     .string()
     .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "not a valid blob container name")
-    .default("reports"),
+    .default(REPORTS_CONTAINER),
 };
 
 /** Exactly one of the connection string or the account URL. */

@@ -1,12 +1,6 @@
 import { z } from "zod";
 import { ZPopularityReportParameters, ZReportKind } from "./reports.ts";
 
-/** Service Bus queue carrying export requests from the outbox relay to the worker. */
-export const REPORT_REQUESTS_QUEUE = "report-requests";
-
-/** Blob container holding finished report files. */
-export const REPORTS_CONTAINER = "reports";
-
 export const EXPORT_REQUESTED_V1 = "reports.export-requested.v1";
 
 /** Body of the message that asks the worker to export one report. */

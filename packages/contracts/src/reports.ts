@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZReportStatus } from "./report-lifecycle.ts";
 
 /** Calendar date, YYYY-MM-DD (ISO 8601). */
 const ZIsoDate = z.iso.date();
@@ -7,15 +8,9 @@ const ZIsoDate = z.iso.date();
 export const ZReportKind = z.enum(["popularity"]);
 export type TReportKind = z.infer<typeof ZReportKind>;
 
-/** Lifecycle: Pending -> Processing -> Completed | Failed; a final state is never left. */
-export const ZReportStatus = z.enum(["Pending", "Processing", "Completed", "Failed"]);
-export type TReportStatus = z.infer<typeof ZReportStatus>;
-
-export const FINAL_REPORT_STATUSES: ReadonlySet<TReportStatus> = new Set(["Completed", "Failed"]);
-
 export const DEFAULT_MIN_RATINGS = 10;
 
-/** Parameters of the popularity report; all optional (the brief's "Parameters"). */
+/** Parameters of the popularity report; all optional (docs/popularity-report.md). */
 export const ZPopularityReportParameters = z
   .object({
     from: ZIsoDate.optional().describe("Start of the rated_at window (inclusive), YYYY-MM-DD."),

@@ -1,3 +1,4 @@
+import { REPORT_STATUSES, ZReportKind } from "@reports/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prisma, ReportKind, ReportStatus } from "./index.ts";
 import { createTestDatabase, type TestDatabase } from "./testing.ts";
@@ -146,6 +147,23 @@ describe("schema.prisma and the migrations agree", () => {
       data: { sentAt: new Date(), attempts: 1 },
     });
     expect(await prisma.outboxMessage.count({ where: { sentAt: null } })).toBe(0);
+  });
+
+  // The lifecycle is defined once, in @reports/contracts; the enum in schema.prisma (hence the
+  // generated client) and the one the migrations create must list the same values in order.
+  it("knows exactly the report statuses and kinds of @reports/contracts, in schema.prisma and in the database", async () => {
+    const enumValues = async (type: string) =>
+      (
+        await test.db.pool.query<{ value: string }>(
+          `SELECT e.enumlabel AS value FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid
+            WHERE t.typname = $1 ORDER BY e.enumsortorder`,
+          [type],
+        )
+      ).rows.map((row) => row.value);
+    expect(Object.values(ReportStatus)).toEqual(REPORT_STATUSES);
+    expect(await enumValues("ReportStatus")).toEqual(REPORT_STATUSES);
+    expect(Object.values(ReportKind)).toEqual(ZReportKind.options);
+    expect(await enumValues("ReportKind")).toEqual(ZReportKind.options);
   });
 
   it("has the indexes the pipeline's queries rely on", async () => {

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { REPORT_REQUESTS_QUEUE } from "@reports/contracts";
+import { REPORT_REQUESTS_QUEUE, REPORT_REQUESTS_QUEUE_SETTINGS } from "@reports/contracts";
 import { createDb } from "@reports/db";
 import { startEmbeddedPostgres } from "@reports/db/embedded";
 import { migrate } from "@reports/db/migrate";
@@ -12,15 +12,8 @@ import { type ManagedChild, spawnManaged, waitForLine } from "./child-process.ts
 import { REPO_ROOT, stackEnvFile } from "./config.ts";
 import { loadOrCreateDevSecret, writeDotenv } from "./state.ts";
 
-/** Queue settings of the local stack; Azure's are in infra/ (same name and semantics). */
-export const LOCAL_REPORT_REQUESTS_QUEUE = {
-  name: REPORT_REQUESTS_QUEUE,
-  requiresDuplicateDetection: true,
-  duplicateDetectionHistoryTimeWindowMs: 60 * 60_000,
-  maxDeliveryCount: 5,
-  lockDurationMs: 60_000,
-  deadLetteringOnMessageExpiration: true,
-};
+/** The report-requests queue as the local stack's emulator declares it: the settings Azure's has. */
+export const LOCAL_REPORT_REQUESTS_QUEUE = { name: REPORT_REQUESTS_QUEUE, ...REPORT_REQUESTS_QUEUE_SETTINGS };
 
 export interface LocalStackOptions {
   /** Folder for all state (database, blobs, queue data, secrets, stack.env). */

@@ -1,6 +1,6 @@
 "use client";
 
-import type { TReport } from "@reports/contracts";
+import { isFinalReportStatus, type TReport } from "@reports/contracts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
 import {
@@ -12,7 +12,7 @@ import {
   summariseParameters,
 } from "../lib/format.ts";
 import { newIdempotencyKey } from "../lib/idempotency-key.ts";
-import { createReportPoller, DEFAULT_POLL_POLICY, isFinalStatus } from "../lib/polling.ts";
+import { createReportPoller, DEFAULT_POLL_POLICY } from "../lib/polling.ts";
 import { describeApiError } from "../trpc/errors.ts";
 import { useTRPC } from "../trpc/react.tsx";
 import { ProgressBar } from "./progress-bar.tsx";
@@ -60,7 +60,7 @@ export function ReportRow({ report: listed, pollAfterSeconds, newest }: ReportRo
     trpc.reports.get.queryOptions(
       { reportId: listed.reportId },
       {
-        enabled: !isFinalStatus(listed.status),
+        enabled: !isFinalReportStatus(listed.status),
         refetchInterval: (query) =>
           poller.next({
             data: query.state.data,
@@ -68,12 +68,12 @@ export function ReportRow({ report: listed, pollAfterSeconds, newest }: ReportRo
             errorUpdatedAt: query.state.errorUpdatedAt,
           }),
         refetchIntervalInBackground: false,
-        refetchOnWindowFocus: (query) => !isFinalStatus(query.state.data?.status ?? listed.status),
+        refetchOnWindowFocus: (query) => !isFinalReportStatus(query.state.data?.status ?? listed.status),
       },
     ),
   );
   const report = live.data ?? listed;
-  const running = report.status === "Pending" || report.status === "Processing";
+  const running = !isFinalReportStatus(report.status);
   const now = useNow(running ? 1_000 : 30_000);
 
   const retry = useRequestReport();
@@ -230,7 +230,7 @@ export function ReportRow({ report: listed, pollAfterSeconds, newest }: ReportRo
           </div>
         ) : null}
 
-        {live.isError && !isFinalStatus(report.status) ? (
+        {live.isError && !isFinalReportStatus(report.status) ? (
           <p className="muted report-meta" role="status">
             Status updates are paused: {describeApiError(live.error)}
           </p>

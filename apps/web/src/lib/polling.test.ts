@@ -1,3 +1,4 @@
+import type { TReportStatus } from "@reports/contracts";
 import { describe, expect, it } from "vitest";
 import {
   createReportPoller,
@@ -9,7 +10,7 @@ import {
 
 const policy = { baseSeconds: 2, factor: 1.5, maxSeconds: 30 };
 
-function report(status: string, rowsWritten = 0, updatedAt = "2026-01-01T00:00:00.000Z") {
+function report(status: TReportStatus, rowsWritten = 0, updatedAt = "2026-01-01T00:00:00.000Z") {
   return { status, updatedAt, progress: { rowsWritten, totalRows: 100 } };
 }
 

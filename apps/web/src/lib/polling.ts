@@ -1,3 +1,5 @@
+import { isFinalReportStatus, type TReportStatus } from "@reports/contracts";
+
 /**
  * When to poll a report again. The first wait is the server's Retry-After; every poll that
  * shows no change waits 1.5× longer, up to a ceiling, and any change snaps back to the
@@ -23,7 +25,7 @@ export const INITIAL_POLL_STATE: PollState = { observedAt: -1, fingerprint: unde
 
 /** The parts of a report whose change means "something is happening". */
 export interface PolledReport {
-  status: string;
+  status: TReportStatus;
   updatedAt: string;
   progress?: { rowsWritten: number; totalRows: number | null } | undefined;
 }
@@ -60,12 +62,6 @@ export function pollDelayMs(unchangedPolls: number, policy: PollPolicy): number 
   return Math.round(seconds * 1000);
 }
 
-const FINAL_STATUSES = new Set(["Completed", "Failed"]);
-
-export function isFinalStatus(status: string): boolean {
-  return FINAL_STATUSES.has(status);
-}
-
 /**
  * A stateful `refetchInterval` for one report's query: `false` once final, otherwise the
  * backed-off delay. Errors count as "no change", so an unreachable server is not hammered.
@@ -78,7 +74,7 @@ export function createReportPoller(policy: PollPolicy) {
       dataUpdatedAt: number;
       errorUpdatedAt: number;
     }): number | false {
-      if (query.data && isFinalStatus(query.data.status)) return false;
+      if (query.data && isFinalReportStatus(query.data.status)) return false;
       const observedAt = Math.max(query.dataUpdatedAt, query.errorUpdatedAt);
       const fingerprint = query.data ? fingerprintReport(query.data) : undefined;
       // An error after data keeps the fingerprint of the last data: it counts as unchanged.

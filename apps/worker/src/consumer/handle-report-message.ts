@@ -1,5 +1,6 @@
 import type { ServiceBusReceivedMessage, ServiceBusReceiver } from "@azure/service-bus";
 import type { ContainerClient } from "@azure/storage-blob";
+import { isFinalReportStatus } from "@reports/contracts";
 import type { Logger } from "@reports/runtime";
 import { computeBackoffMs, sleep } from "@reports/runtime";
 import type pg from "pg";
@@ -10,7 +11,7 @@ import {
   claimReport,
   completeReport,
   failReport,
-  getReportState,
+  getReportStatus,
   recordExpectedRows,
   recordProgress,
 } from "./report-store.ts";
@@ -114,12 +115,12 @@ async function runDelivery(
       onWait: () => reportLog.info("another delivery of this report is running; waiting for it"),
     });
     if (!lock) return { kind: "abandon", delayMs: 0 };
-    const state = await getReportState(lock.client, reportId);
-    if (!state) {
+    const status = await getReportStatus(lock.client, reportId);
+    if (!status) {
       return { kind: "dead-letter", reason: "UnknownReport", description: `no report with id ${reportId}` };
     }
-    if (state.status === "Completed" || state.status === "Failed") {
-      reportLog.info({ status: state.status }, "report already final; completing the message");
+    if (isFinalReportStatus(status)) {
+      reportLog.info({ status }, "report already final; completing the message");
       return { kind: "complete" };
     }
     if (!(await claimReport(lock.client, reportId))) return { kind: "complete" };

@@ -1,35 +1,35 @@
+import { reportStatusesLeadingTo, type TReportStatus } from "@reports/contracts";
 import type pg from "pg";
 
 /** Anything that runs a query: the pool, or the connection holding the report's lock. */
 export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.PoolClient, "query">;
 
-export type ReportRowStatus = "Pending" | "Processing" | "Completed" | "Failed";
+// Every status change is guarded by the lifecycle table in @reports/contracts: an update
+// that sets status S only matches a report whose status may lead to S, so a late or
+// duplicate delivery never moves a final report.
+const FROM_TO_PROCESSING = reportStatusesLeadingTo("Processing");
+const FROM_TO_COMPLETED = reportStatusesLeadingTo("Completed");
+const FROM_TO_FAILED = reportStatusesLeadingTo("Failed");
 
-export interface ReportState {
-  status: ReportRowStatus;
-  attempts: number;
-}
-
-export async function getReportState(db: Queryable, reportId: string): Promise<ReportState | undefined> {
-  const result = await db.query<ReportState>("SELECT status, attempts FROM reports WHERE id = $1", [
+export async function getReportStatus(db: Queryable, reportId: string): Promise<TReportStatus | undefined> {
+  const result = await db.query<{ status: TReportStatus }>("SELECT status FROM reports WHERE id = $1", [
     reportId,
   ]);
-  return result.rows[0];
+  return result.rows[0]?.status;
 }
 
 /**
- * Pending|Processing -> Processing. Processing is allowed too: a redelivery after a crash
- * (or a lock lost) takes over the work. The caller holds the report's advisory lock, so
- * no other delivery is running this report at the same time.
+ * -> Processing, from Pending or from Processing: a redelivery after a crash (or a lock
+ * lost) takes over the work. The caller holds the report's advisory lock, so no other
+ * delivery is running this report at the same time.
  */
 export async function claimReport(db: Queryable, reportId: string): Promise<boolean> {
   const result = await db.query(
     `UPDATE reports
         SET status = 'Processing', attempts = attempts + 1, started_at = coalesce(started_at, now()),
             progress_rows = 0, error = NULL, updated_at = now()
-      WHERE id = $1 AND status IN ('Pending', 'Processing')
-      RETURNING attempts`,
-    [reportId],
+      WHERE id = $1 AND status = ANY($2::"ReportStatus"[])`,
+    [reportId, FROM_TO_PROCESSING],
   );
   return result.rowCount === 1;
 }
@@ -48,7 +48,7 @@ export async function recordProgress(db: Queryable, reportId: string, rowsWritte
   );
 }
 
-/** Processing -> Completed in one statement; false when the report was no longer Processing. */
+/** -> Completed in one statement; false when the report could no longer complete. */
 export async function completeReport(
   db: Queryable,
   reportId: string,
@@ -58,19 +58,19 @@ export async function completeReport(
     `UPDATE reports
         SET status = 'Completed', blob_name = $2, row_count = $3, size_bytes = $4, progress_rows = $3,
             completed_at = now(), updated_at = now(), error = NULL
-      WHERE id = $1 AND status = 'Processing'`,
-    [reportId, result.blobName, result.rowCount, result.sizeBytes],
+      WHERE id = $1 AND status = ANY($5::"ReportStatus"[])`,
+    [reportId, result.blobName, result.rowCount, result.sizeBytes, FROM_TO_COMPLETED],
   );
   return updated.rowCount === 1;
 }
 
-/** Pending|Processing -> Failed with a reason a user can read; false when already final. */
+/** -> Failed with a reason a user can read; false when the report is already final. */
 export async function failReport(db: Queryable, reportId: string, reason: string): Promise<boolean> {
   const updated = await db.query(
     `UPDATE reports
         SET status = 'Failed', error = $2, completed_at = now(), updated_at = now()
-      WHERE id = $1 AND status IN ('Pending', 'Processing')`,
-    [reportId, reason.slice(0, 2_000)],
+      WHERE id = $1 AND status = ANY($3::"ReportStatus"[])`,
+    [reportId, reason.slice(0, 2_000), FROM_TO_FAILED],
   );
   return updated.rowCount === 1;
 }

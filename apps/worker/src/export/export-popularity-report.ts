@@ -1,16 +1,9 @@
 import { Readable } from "node:stream";
 import type { ContainerClient } from "@azure/storage-blob";
-import type { TPopularityReportParameters } from "@reports/contracts";
+import { POPULARITY_FILE, type TPopularityReportParameters } from "@reports/contracts";
 import type pg from "pg";
 import { formatCsvHeader, formatCsvRecord } from "./csv.ts";
 import { buildPopularityQuery, POPULARITY_CSV_COLUMNS, type PopularityRow } from "./popularity-query.ts";
-
-export const CSV_CONTENT_TYPE = "text/csv; charset=utf-8";
-
-/** Deterministic per report, so a retry overwrites the same blob instead of adding one. */
-export function popularityBlobName(reportId: string): string {
-  return `popularity/${reportId}.csv`;
-}
 
 export interface ExportPopularityReportOptions {
   pool: pg.Pool;
@@ -100,11 +93,11 @@ export async function exportPopularityReport(options: ExportPopularityReportOpti
       }
     }
 
-    const blobName = popularityBlobName(reportId);
+    const blobName = POPULARITY_FILE.blobName(reportId);
     await container
       .getBlockBlobClient(blobName)
       .uploadStream(Readable.from(generateCsv()), 4 * 1024 * 1024, 2, {
-        blobHTTPHeaders: { blobContentType: CSV_CONTENT_TYPE },
+        blobHTTPHeaders: { blobContentType: POPULARITY_FILE.contentType },
         abortSignal: signal,
       });
     await client.query(`CLOSE ${CURSOR}`);

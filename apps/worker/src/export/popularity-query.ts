@@ -1,4 +1,8 @@
-import type { TPopularityReportParameters } from "@reports/contracts";
+import {
+  POPULARITY_FILE,
+  type TPopularityColumn,
+  type TPopularityReportParameters,
+} from "@reports/contracts";
 import type { CsvColumn } from "./csv.ts";
 
 /** One CSV row of the popularity report, as PostgreSQL returns it. */
@@ -18,18 +22,24 @@ export interface PopularityRow {
   total_rows: number;
 }
 
-/** The brief's columns, in order. Text columns are user data and formula-neutralised. */
-export const POPULARITY_CSV_COLUMNS: ReadonlyArray<CsvColumn<PopularityRow>> = [
-  { header: "rank", value: (row) => row.rank },
-  { header: "album_id", value: (row) => row.album_id },
-  { header: "title", value: (row) => row.title, text: true },
-  { header: "artist", value: (row) => row.artist, text: true },
-  { header: "release_year", value: (row) => row.release_year },
-  { header: "genre", value: (row) => row.genre, text: true },
-  { header: "ratings_count", value: (row) => row.ratings_count },
-  { header: "average_rating", value: (row) => row.average_rating },
-  { header: "score", value: (row) => row.score },
-];
+// What goes in each column of the file; the columns and their order are POPULARITY_FILE's.
+// Text columns are user data and formula-neutralised.
+const CELLS: Record<TPopularityColumn, Omit<CsvColumn<PopularityRow>, "header">> = {
+  rank: { value: (row) => row.rank },
+  album_id: { value: (row) => row.album_id },
+  title: { value: (row) => row.title, text: true },
+  artist: { value: (row) => row.artist, text: true },
+  release_year: { value: (row) => row.release_year },
+  genre: { value: (row) => row.genre, text: true },
+  ratings_count: { value: (row) => row.ratings_count },
+  average_rating: { value: (row) => row.average_rating },
+  score: { value: (row) => row.score },
+};
+
+/** The popularity file's columns, in file order, with the value each takes from a row. */
+export const POPULARITY_CSV_COLUMNS: ReadonlyArray<CsvColumn<PopularityRow>> = POPULARITY_FILE.columns.map(
+  (header) => ({ header, ...CELLS[header] }),
+);
 
 export interface SqlQuery {
   text: string;
@@ -55,8 +65,9 @@ function queryValues(parameters: TPopularityReportParameters): unknown[] {
 
 // $1 from, $2 to (timestamptz or null), $3 genre (or null), $4 m = minRatings.
 // C is the mean of ALL ratings in the window, whatever their genre and whether or not
-// their album reaches m ratings: the brief defines it over the window only, and the genre
-// narrows which albums are listed, not the baseline they are pulled towards.
+// their album reaches m ratings: it is defined over the window only, and the genre narrows
+// which albums are listed, not the baseline they are pulled towards
+// (docs/popularity-report.md).
 // The ratings are scanned once, into per-album sums; C comes from those sums. (A CTE of
 // the window's raw ratings read twice made PostgreSQL materialise millions of rows to temp
 // files: twice as slow on 5M ratings, see the worker benchmark in the README.)
@@ -73,10 +84,11 @@ const AGGREGATE_CTES = `
   per_album AS (SELECT album_id, v, score_sum FROM all_albums WHERE v >= $4::int)`;
 
 /**
- * The weighted rating of the brief, `score = v/(v+m)·R + m/(v+m)·C`, computed in numeric
- * in the algebraically equal form `(Σscores·N + m·S) / (N·(v+m))` (R = Σscores/v,
- * C = S/N over the N ratings of the window with sum S) so that the only inexact step is a
- * single division carried to at least 16 significant digits before rounding.
+ * The weighted rating `score = v/(v+m)·R + m/(v+m)·C` (docs/popularity-report.md),
+ * computed in numeric in the algebraically equal form `(Σscores·N + m·S) / (N·(v+m))`
+ * (R = Σscores/v, C = S/N over the N ratings of the window with sum S) so that the only
+ * inexact step is a single division carried to at least 16 significant digits before
+ * rounding.
  *
  * Rounding: `average_rating` and `score` are rounded to 4 decimals (half away from zero)
  * and printed with exactly 4 decimals. Rows are ordered by the ROUNDED score, then ratings

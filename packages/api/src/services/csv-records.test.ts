@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { parseCsvRecords } from "./csv-records.ts";
-import { toPreviewRow } from "./report-preview.ts";
 
 describe("parseCsvRecords", () => {
   it("parses quoted fields with commas, doubled quotes and line breaks", () => {
@@ -29,21 +28,5 @@ describe("parseCsvRecords", () => {
 
   it("keeps empty fields", () => {
     expect(parseCsvRecords("1,,3\r\n", { maxRecords: 1, complete: false })).toEqual([["1", "", "3"]]);
-  });
-});
-
-describe("toPreviewRow", () => {
-  it("types a popularity CSV record, keeping neutralised text as it is in the file", () => {
-    expect(toPreviewRow(["1", "42", "'=Hits", "Band", "1999", "rock", "120", "4.5", "4.4123"])).toEqual({
-      rank: 1,
-      albumId: 42,
-      title: "'=Hits",
-      artist: "Band",
-      releaseYear: 1999,
-      genre: "rock",
-      ratingsCount: 120,
-      averageRating: 4.5,
-      score: 4.4123,
-    });
   });
 });

@@ -1,14 +1,17 @@
 import {
+  POPULARITY_FILE,
   type TGetReportPreviewInput,
+  type TPopularityColumn,
   type TPopularityPreviewRow,
   type TReportPreview,
   ZGetReportPreviewInput,
 } from "@reports/contracts";
 import type { Db } from "@reports/db";
 import type { AuthUser } from "../auth.ts";
-import { type DownloadUrlSigner, reportFileName } from "../download-url.ts";
+import type { DownloadUrlSigner } from "../download-url.ts";
 import { AppError, parseInput } from "../errors.ts";
 import { parseCsvRecords } from "./csv-records.ts";
+import { getOwnedReportOrThrow, mintDownloadUrl } from "./reports.ts";
 
 /** Rows a preview shows: the top ten albums. */
 export const REPORT_PREVIEW_ROWS = 10;
@@ -16,18 +19,6 @@ export const REPORT_PREVIEW_ROWS = 10;
 // Ten rows of the popularity CSV are well under 4 KiB even with long titles; 64 KiB leaves
 // room for pathological ones while never reading a large file whole.
 const PREVIEW_BYTES = 64 * 1024;
-
-const EXPECTED_HEADER = [
-  "rank",
-  "album_id",
-  "title",
-  "artist",
-  "release_year",
-  "genre",
-  "ratings_count",
-  "average_rating",
-  "score",
-];
 
 export interface GetReportPreviewArgs {
   db: Db;
@@ -46,19 +37,37 @@ function toNumber(value: string | undefined): number {
   return number;
 }
 
-/** Maps a data record of the popularity CSV (columns fixed by the brief) to a typed row. */
-export function toPreviewRow(record: string[]): TPopularityPreviewRow {
-  const [rank, albumId, title, artist, releaseYear, genre, ratingsCount, averageRating, score] = record;
+/** A data record of the popularity file, its cells looked up by column name. */
+export type PopularityRecord = (column: TPopularityColumn) => string | undefined;
+
+/**
+ * Reads a popularity file's header record: where each of POPULARITY_FILE's columns is. A
+ * file missing one of them is not a popularity report (or one of another version).
+ */
+export function readPopularityHeader(
+  header: readonly string[],
+): (record: readonly string[]) => PopularityRecord {
+  const index = new Map(header.map((name, position) => [name, position]));
+  const missing = POPULARITY_FILE.columns.filter((column) => !index.has(column));
+  if (missing.length > 0) {
+    throw new AppError("INTERNAL", `the report file has no ${missing.join(", ")} column`);
+  }
+  return (record) => (column) => record[index.get(column)!];
+}
+
+/** Maps a data record of the popularity file to a typed row (text kept as it is in the file). */
+export function toPreviewRow(cell: PopularityRecord): TPopularityPreviewRow {
+  const releaseYear = cell("release_year");
   return {
-    rank: toNumber(rank),
-    albumId: toNumber(albumId),
-    title: title ?? "",
-    artist: artist ?? "",
+    rank: toNumber(cell("rank")),
+    albumId: toNumber(cell("album_id")),
+    title: cell("title") ?? "",
+    artist: cell("artist") ?? "",
     releaseYear: releaseYear ? toNumber(releaseYear) : null,
-    genre: genre ?? "",
-    ratingsCount: toNumber(ratingsCount),
-    averageRating: toNumber(averageRating),
-    score: toNumber(score),
+    genre: cell("genre") ?? "",
+    ratingsCount: toNumber(cell("ratings_count")),
+    averageRating: toNumber(cell("average_rating")),
+    score: toNumber(cell("score")),
   };
 }
 
@@ -76,15 +85,11 @@ export async function getReportPreview({
   fetch: fetchImpl = fetch,
 }: GetReportPreviewArgs): Promise<TReportPreview> {
   const { reportId } = parseInput(ZGetReportPreviewInput, input);
-  const row = await db.prisma.report.findFirst({
-    where: { id: reportId, ownerId: user.userId },
-    select: { id: true, status: true, blobName: true, rowCount: true },
-  });
-  if (!row) throw new AppError("NOT_FOUND", `Report ${reportId} does not exist.`);
-  if (row.status !== "Completed" || !row.blobName) {
+  const row = await getOwnedReportOrThrow(db, user, reportId);
+  const url = await mintDownloadUrl(signer, row);
+  if (!url) {
     throw new AppError("CONFLICT", "The report has no file yet; a preview exists once it is Completed.");
   }
-  const url = await signer.createDownloadUrl({ blobName: row.blobName, fileName: reportFileName(row.id) });
   const response = await fetchImpl(url, { headers: { range: `bytes=0-${PREVIEW_BYTES - 1}` } });
   if (response.status === 404) {
     throw new AppError("NOT_FOUND", "The report's file is no longer in storage; generate the report again.");
@@ -99,13 +104,15 @@ export async function getReportPreview({
   const contentRange = response.headers.get("content-range");
   const total = contentRange ? Number(contentRange.split("/")[1]) : Number.NaN;
   const complete = response.status === 200 || (Number.isFinite(total) && total <= PREVIEW_BYTES);
-  const records = parseCsvRecords(text.replace(/^\uFEFF/, ""), {
+  const [header, ...data] = parseCsvRecords(text.replace(/^\uFEFF/, ""), {
     maxRecords: REPORT_PREVIEW_ROWS + 1,
     complete,
   });
-  const [header, ...data] = records;
-  if (!header || header.join(",") !== EXPECTED_HEADER.join(",")) {
-    throw new AppError("INTERNAL", "the report file does not start with the expected header");
-  }
-  return { reportId: row.id, rows: data.map(toPreviewRow), totalRows: row.rowCount ?? data.length };
+  if (!header) throw new AppError("INTERNAL", "the report file is empty");
+  const readRecord = readPopularityHeader(header);
+  return {
+    reportId: row.id,
+    rows: data.map((record) => toPreviewRow(readRecord(record))),
+    totalRows: row.rowCount ?? data.length,
+  };
 }

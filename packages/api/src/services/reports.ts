@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   EXPORT_REQUESTED_V1,
-  FINAL_REPORT_STATUSES,
+  REPORT_FILES,
   type TExportRequestedV1,
   type TGetReportInput,
   type TListReportsInput,
@@ -17,7 +17,7 @@ import {
 import { type Db, OUTBOX_NOTIFY_CHANNEL, Prisma } from "@reports/db";
 import { z } from "zod";
 import type { AuthUser } from "../auth.ts";
-import { type DownloadUrlSigner, reportFileName } from "../download-url.ts";
+import type { DownloadUrlSigner } from "../download-url.ts";
 import { AppError, parseInput } from "../errors.ts";
 
 /** The columns a report resource is built from. */
@@ -65,11 +65,6 @@ export function toReportResource(row: ReportRow, downloadUrl?: string): TReport 
   if (downloadUrl) report.downloadUrl = downloadUrl;
   if (row.status === "Failed" && row.error) report.error = row.error;
   return report;
-}
-
-/** True once the report will not change any more (no `Retry-After`, no more polling). */
-export function isFinalReport(report: Pick<TReport, "status">): boolean {
-  return FINAL_REPORT_STATUSES.has(report.status);
 }
 
 // Parameters compared independently of key order (jsonb does not keep it).
@@ -199,21 +194,40 @@ export interface GetReportArgs {
 }
 
 /**
- * One report of the caller's. Someone else's report answers exactly like an unknown id, so
- * ids cannot be probed. A Completed report gets a freshly minted download link.
+ * The caller's report with this id. Someone else's report answers exactly like an unknown
+ * id (NOT_FOUND), so ids cannot be probed. Every read of one report goes through here.
  */
-export async function getReport({ db, signer, user, input }: GetReportArgs): Promise<TReport> {
-  const { reportId } = parseInput(ZGetReportInput, input);
+export async function getOwnedReportOrThrow(db: Db, user: AuthUser, reportId: string): Promise<ReportRow> {
   const row = await db.prisma.report.findFirst({
     where: { id: reportId, ownerId: user.userId },
     select: REPORT_SELECT,
   });
   if (!row) throw new AppError("NOT_FOUND", `Report ${reportId} does not exist.`);
-  const downloadUrl =
-    row.status === "Completed" && row.blobName
-      ? await signer.createDownloadUrl({ blobName: row.blobName, fileName: reportFileName(row.id) })
-      : undefined;
-  return toReportResource(row, downloadUrl);
+  return row;
+}
+
+/**
+ * A fresh read-only link to a report's file, named and typed as its kind's file format says;
+ * undefined while the report has no file.
+ */
+export async function mintDownloadUrl(
+  signer: DownloadUrlSigner,
+  row: Pick<ReportRow, "id" | "kind" | "status" | "blobName">,
+): Promise<string | undefined> {
+  if (row.status !== "Completed" || !row.blobName) return undefined;
+  const file = REPORT_FILES[row.kind];
+  return signer.createDownloadUrl({
+    blobName: row.blobName,
+    fileName: file.fileName(row.id),
+    contentType: file.contentType,
+  });
+}
+
+/** One report of the caller's; a Completed one gets a freshly minted download link. */
+export async function getReport({ db, signer, user, input }: GetReportArgs): Promise<TReport> {
+  const { reportId } = parseInput(ZGetReportInput, input);
+  const row = await getOwnedReportOrThrow(db, user, reportId);
+  return toReportResource(row, await mintDownloadUrl(signer, row));
 }
 
 const ZCursor = z.tuple([z.iso.datetime(), z.uuid()]);

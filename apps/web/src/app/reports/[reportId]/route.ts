@@ -1,4 +1,5 @@
-import { getReport, isFinalReport, REPORT_POLL_AFTER_SECONDS } from "@reports/api";
+import { getReport, REPORT_POLL_AFTER_SECONDS } from "@reports/api";
+import { isFinalReportStatus } from "@reports/contracts";
 import { getDeps } from "../../../server/deps.ts";
 import { authenticate, jsonResponse, withProblemHandling } from "../../../server/rest.ts";
 
@@ -16,7 +17,7 @@ export const GET = withProblemHandling(
     const { reportId } = await params;
     const report = await getReport({ db: deps.db, signer: deps.signer, user, input: { reportId } });
     return jsonResponse(report, {
-      headers: isFinalReport(report) ? {} : { "retry-after": String(REPORT_POLL_AFTER_SECONDS) },
+      headers: isFinalReportStatus(report.status) ? {} : { "retry-after": String(REPORT_POLL_AFTER_SECONDS) },
     });
   },
   () => getDeps().log,
