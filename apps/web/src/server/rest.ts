@@ -1,11 +1,9 @@
 import { AppError, type AuthUser, toAppError, toProblem } from "@reports/api";
 import { PROBLEM_CONTENT_TYPE } from "@reports/contracts/openapi";
-import type { WebDeps } from "./deps.ts";
+import { getDeps, type WebDeps } from "./deps.ts";
 
 /** How long a client should wait after a 503 before retrying. */
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
-
-type Handler<C> = (request: Request, context: C) => Promise<Response>;
 
 /** Writes any error as application/problem+json (RFC 9457); logs what the body hides. */
 export function problemResponse(err: unknown, request: Request, log?: WebDeps["log"]): Response {
@@ -21,25 +19,39 @@ export function problemResponse(err: unknown, request: Request, log?: WebDeps["l
   return new Response(JSON.stringify(problem), { status: problem.status, headers });
 }
 
+/** What an authenticated route's own logic gets: the request, its caller, the process's deps. */
+export interface UserRouteArgs<Params> {
+  request: Request;
+  user: AuthUser;
+  deps: WebDeps;
+  /** The route's dynamic segments (`{}` for a route without any). */
+  params: Params;
+}
+
+/** The handler signature Next.js calls; `params` is a promise of the dynamic segments. */
+export type RouteHandler<Params> = (
+  request: Request,
+  context?: { params: Promise<Params> },
+) => Promise<Response>;
+
 /**
- * Wraps a route handler so nothing escapes as Next's HTML error page: every throw becomes a
- * problem+json response (a 503 when the database is unreachable, a bare 500 otherwise).
+ * Every authenticated REST route (dub's `withWorkspace`): gets the process's dependencies,
+ * authenticates the bearer token (a 401 before anything else is touched) and turns every
+ * throw into a problem+json response (a 503 when the database is unreachable, a bare 500
+ * otherwise), so nothing escapes as Next's HTML error page. The route keeps its own logic.
  */
-export function withProblemHandling<C>(
-  handler: Handler<C>,
-  getLog: () => WebDeps["log"] | undefined = () => undefined,
-): Handler<C> {
+export function withUser<Params extends Record<string, string> = Record<string, never>>(
+  handler: (args: UserRouteArgs<Params>) => Promise<Response>,
+): RouteHandler<Params> {
   return async (request, context) => {
+    let deps: WebDeps | undefined;
     try {
-      return await handler(request, context);
+      deps = getDeps();
+      const user = await deps.auth.verifyAuthorization(request.headers.get("authorization"));
+      const params = ((await context?.params) ?? {}) as Params;
+      return await handler({ request, user, deps, params });
     } catch (err) {
-      let log: WebDeps["log"] | undefined;
-      try {
-        log = getLog();
-      } catch {
-        log = undefined;
-      }
-      return problemResponse(err, request, log);
+      return problemResponse(err, request, deps?.log);
     }
   };
 }
@@ -69,11 +81,6 @@ function unsupportedMediaType(contentType: string): AppError {
   return new AppError("BAD_REQUEST", `Send the parameters as application/json, not ${contentType}.`, {
     fieldErrors: [{ field: "(body)", message: "expected application/json" }],
   });
-}
-
-/** The caller, from `Authorization: Bearer <token>`; throws a 401 AppError. */
-export function authenticate(request: Request, deps: Pick<WebDeps, "auth">): Promise<AuthUser> {
-  return deps.auth.verifyAuthorization(request.headers.get("authorization"));
 }
 
 /** A JSON response that is never cached (report state changes under the client). */

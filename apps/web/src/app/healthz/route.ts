@@ -2,7 +2,7 @@ import type { THealth } from "@reports/contracts/openapi";
 import type { Db } from "@reports/db";
 import { ConfigError } from "@reports/runtime";
 import { getDeps, type WebDeps } from "../../server/deps.ts";
-import { jsonResponse } from "../../server/rest.ts";
+import { jsonResponse, UNAVAILABLE_RETRY_AFTER_SECONDS } from "../../server/rest.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -30,7 +30,7 @@ class HealthTimeout extends Error {
 function unavailable(reason: string): Response {
   return jsonResponse({ status: "unavailable", reason } satisfies THealth, {
     status: 503,
-    headers: { "retry-after": "5" },
+    headers: { "retry-after": String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
   });
 }
 

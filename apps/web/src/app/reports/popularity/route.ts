@@ -1,33 +1,27 @@
 import { parseInput, REPORT_POLL_AFTER_SECONDS, requestReport, resolveTraceparent } from "@reports/api";
 import { type TReportAccepted, ZPopularityReportParameters } from "@reports/contracts";
-import { getDeps } from "../../../server/deps.ts";
-import { authenticate, jsonResponse, readJsonBody, withProblemHandling } from "../../../server/rest.ts";
+import { jsonResponse, readJsonBody, withUser } from "../../../server/rest.ts";
 
 export const dynamic = "force-dynamic";
 
 // POST /reports/popularity – request a popularity report
-export const POST = withProblemHandling(
-  async (request: Request) => {
-    const deps = getDeps();
-    const user = await authenticate(request, deps);
-    // Validated on its own so field errors name `minRatings`, not `parameters.minRatings`.
-    const parameters = parseInput(ZPopularityReportParameters, await readJsonBody(request));
-    const idempotencyKey = request.headers.get("idempotency-key") ?? undefined;
-    const { report, created } = await requestReport({
-      db: deps.db,
-      user,
-      input: { kind: "popularity", parameters, idempotencyKey },
-      traceparent: resolveTraceparent(request.headers.get("traceparent")),
-    });
-    deps.log.info({ reportId: report.reportId, userId: user.userId, created }, "report requested");
-    const body: TReportAccepted = { reportId: report.reportId, status: report.status };
-    return jsonResponse(body, {
-      status: 202,
-      headers: {
-        location: `/reports/${report.reportId}`,
-        "retry-after": String(REPORT_POLL_AFTER_SECONDS),
-      },
-    });
-  },
-  () => getDeps().log,
-);
+export const POST = withUser(async ({ request, user, deps }) => {
+  // Validated on its own so field errors name `minRatings`, not `parameters.minRatings`.
+  const parameters = parseInput(ZPopularityReportParameters, await readJsonBody(request));
+  const idempotencyKey = request.headers.get("idempotency-key") ?? undefined;
+  const { report, created } = await requestReport({
+    db: deps.db,
+    user,
+    input: { kind: "popularity", parameters, idempotencyKey },
+    traceparent: resolveTraceparent(request.headers.get("traceparent")),
+  });
+  deps.log.info({ reportId: report.reportId, userId: user.userId, created }, "report requested");
+  const body: TReportAccepted = { reportId: report.reportId, status: report.status };
+  return jsonResponse(body, {
+    status: 202,
+    headers: {
+      location: `/reports/${report.reportId}`,
+      "retry-after": String(REPORT_POLL_AFTER_SECONDS),
+    },
+  });
+});
