@@ -6,7 +6,14 @@ import {
   SERVICE_BUS_ENV_FIELDS,
 } from "@reports/azure";
 import { REPORT_REQUESTS_QUEUE_SETTINGS } from "@reports/contracts";
-import { ALWAYS_REFINE, BASE_ENV_FIELDS, parseConfig, zPositiveInt, zPostgresUrl } from "@reports/runtime";
+import {
+  ALWAYS_REFINE,
+  BASE_ENV_FIELDS,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  parseConfig,
+  zPositiveInt,
+  zPostgresUrl,
+} from "@reports/runtime";
 import { z } from "zod";
 
 /** The worker's whole configuration; nothing else in the worker reads `process.env`. */
@@ -37,8 +44,11 @@ export const ZWorkerEnv = z
     EXPORT_RETRY_MAX_MS: zPositiveInt.default(60_000),
     /** How long the SDK keeps renewing a message lock: must cover the longest export. */
     EXPORT_LOCK_RENEWAL_MS: zPositiveInt.default(30 * 60_000),
-    /** Deadline for a graceful stop after SIGTERM (Container Apps waits 30 s by default). */
-    SHUTDOWN_TIMEOUT_MS: zPositiveInt.default(30_000),
+    /**
+     * The whole budget of a graceful stop, measured from the first SIGTERM: in-flight exports
+     * may finish until its last seconds, then are aborted and their messages abandoned.
+     */
+    SHUTDOWN_TIMEOUT_MS: zPositiveInt.default(DEFAULT_SHUTDOWN_TIMEOUT_MS),
   })
   // Both refinements only test optional string fields for presence: safe on a partial value.
   .superRefine(refineServiceBusEnv, ALWAYS_REFINE)

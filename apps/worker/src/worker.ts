@@ -4,7 +4,7 @@ import type { ServiceBusClient } from "@azure/service-bus";
 import type { BlobServiceClient } from "@azure/storage-blob";
 import { createBlobClients, createServiceBusClient, entraPostgresPassword } from "@reports/azure";
 import { createDb, type Db } from "@reports/db";
-import type { Closable, Logger } from "@reports/runtime";
+import { type Closable, idempotentClose, type Logger } from "@reports/runtime";
 import type { TWorkerEnv } from "./config.ts";
 import { startConsumer } from "./consumer/start-consumer.ts";
 import { startDeadLetterWatcher } from "./consumer/start-dead-letter-watcher.ts";
@@ -30,6 +30,8 @@ function poolSizeFor(config: TWorkerEnv) {
 /**
  * Starts the worker: outbox relay, export consumer and dead-letter watcher. Resolves once
  * the database answers, the blob container exists and the receivers are subscribed.
+ * `close(deadline)` (default: SHUTDOWN_TIMEOUT_MS from the call) passes the one deadline
+ * to all three, then closes the clients the worker created.
  */
 export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies): Promise<Closable> {
   const { log } = deps;
@@ -102,19 +104,19 @@ export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies):
       "worker ready",
     );
 
-    let closing: Promise<void> | undefined;
     return {
-      close() {
-        closing ??= (async () => {
-          // Leave time after the drain for aborting, settling and closing clients.
-          const drainMs = Math.max(0, config.SHUTDOWN_TIMEOUT_MS - 6_000);
-          await Promise.allSettled([relay?.close(), consumer?.close(drainMs), watcher?.close()]);
-          if (ownServiceBus)
-            await sb.close().catch((err: unknown) => log.warn({ err }, "closing Service Bus"));
-          if (ownDb) await db.close().catch((err: unknown) => log.warn({ err }, "closing the database"));
-        })();
-        return closing;
-      },
+      close: idempotentClose(async (deadline) => {
+        const components: Array<Closable | undefined> = [relay, consumer, watcher];
+        await Promise.allSettled(components.map((component) => component?.close(deadline)));
+        if (ownServiceBus) {
+          await deadline.settle(sb.close().catch((err: unknown) => log.warn({ err }, "closing Service Bus")));
+        }
+        if (ownDb) {
+          await deadline.settle(
+            db.close().catch((err: unknown) => log.warn({ err }, "closing the database")),
+          );
+        }
+      }, config.SHUTDOWN_TIMEOUT_MS),
     };
   } catch (err) {
     if (ownServiceBus) await serviceBus?.close().catch(() => {});

@@ -157,7 +157,11 @@ describe("worker process", () => {
     const signalled = Date.now();
     worker.child.kill("SIGTERM");
     expect(await worker.exited).toBe(0);
-    expect(Date.now() - signalled).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+    // The export was given the budget until its last part (half of it, for a budget this
+    // short), then aborted: the whole shutdown stayed within the one deadline.
+    const stoppedAfterMs = Date.now() - signalled;
+    expect(stoppedAfterMs).toBeGreaterThanOrEqual(SHUTDOWN_TIMEOUT_MS / 2 - 500);
+    expect(stoppedAfterMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
     expect(worker.output().stdout).toContain("drain deadline reached");
     await unlock();
 

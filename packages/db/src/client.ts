@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import { idempotentClose } from "@reports/runtime";
 import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client.ts";
 
@@ -41,13 +42,11 @@ export function createDb(options: CreateDbOptions): Db {
   // the next query gets a fresh connection.
   pool.on("error", () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(poolConfig(options)) });
-  let closing: Promise<void> | undefined;
   return {
     prisma,
     pool,
-    close() {
-      closing ??= Promise.all([prisma.$disconnect(), pool.end()]).then(() => undefined);
-      return closing;
-    },
+    close: idempotentClose(async () => {
+      await Promise.all([prisma.$disconnect(), pool.end()]);
+    }),
   };
 }

@@ -5,7 +5,7 @@ import { createDb } from "@reports/db";
 import { startEmbeddedPostgres } from "@reports/db/embedded";
 import { migrate } from "@reports/db/migrate";
 import { isCatalogueEmpty, seedCatalogue } from "@reports/db/seed";
-import { getFreePort, isPortInUse, type Logger } from "@reports/runtime";
+import { getFreePort, idempotentClose, isPortInUse, type Logger } from "@reports/runtime";
 import { startEmulator } from "@reports/servicebus-emulator";
 import { startAzurite } from "./azurite.ts";
 import { type ManagedChild, spawnManaged, waitForLine } from "./child-process.ts";
@@ -289,7 +289,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
     }
 
-    let closing: Promise<void> | undefined;
     return {
       webUrl,
       env,
@@ -303,10 +302,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       async startServiceBus() {
         await startBus();
       },
-      close() {
-        closing ??= closeAll();
-        return closing;
-      },
+      close: idempotentClose(closeAll),
     };
   } catch (err) {
     await closeAll();

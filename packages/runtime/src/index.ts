@@ -12,6 +12,8 @@ export {
 } from "./config.ts";
 export {
   type Closable,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  Deadline,
   DUPLICATE_SIGNAL_WINDOW_MS,
   idempotentClose,
   type RunProcessOptions,

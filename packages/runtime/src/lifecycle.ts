@@ -1,15 +1,83 @@
 import type { Logger } from "pino";
 
-/** What every long-running component's `start()` returns. `close` must be idempotent. */
-export interface Closable {
-  close(): Promise<void>;
+/**
+ * When a shutdown must be over. It is measured once, from the first signal, and passed down
+ * to every component (as pg-boss's `stop({ timeout })` measures everything from one start):
+ * each bounds its own steps by it instead of taking a fixed slice of the budget.
+ */
+export class Deadline {
+  private constructor(
+    /** Epoch milliseconds. */
+    readonly at: number,
+  ) {}
+
+  /** The deadline `ms` after `now`. */
+  static in(ms: number, now: number = Date.now()): Deadline {
+    return new Deadline(now + Math.max(0, ms));
+  }
+
+  /** Milliseconds left; 0 once passed. */
+  remainingMs(now: number = Date.now()): number {
+    return Math.max(0, this.at - now);
+  }
+
+  /**
+   * An earlier deadline that leaves `reserveMs` for the steps after it: a step that may use
+   * the budget only until the rest of the shutdown needs what is left. It never takes more
+   * than half of what remains, so a short budget still leaves this step some of it.
+   */
+  reserving(reserveMs: number, now: number = Date.now()): Deadline {
+    return new Deadline(this.at - Math.min(reserveMs, this.remainingMs(now) / 2));
+  }
+
+  /**
+   * Waits for `promise` until the deadline, then gives up quietly (a rejection counts as
+   * settled and is swallowed): for shutdown steps that may hang when a peer is gone, such
+   * as closing a receiver while the broker is unreachable. The timer never delays exit.
+   */
+  async settle(promise: Promise<unknown> | undefined): Promise<"settled" | "timed-out"> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timed-out">((resolve) => {
+      timer = setTimeout(() => resolve("timed-out"), this.remainingMs());
+      timer.unref();
+    });
+    try {
+      return await Promise.race([
+        Promise.resolve(promise).then(
+          () => "settled" as const,
+          () => "settled" as const,
+        ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }
 
-/** Wraps a close function so that concurrent and repeated calls share one run. */
-export function idempotentClose(close: () => Promise<void>): () => Promise<void> {
+/** The budget of a `close()` called without a deadline (also the worker's SHUTDOWN_TIMEOUT_MS default). */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+
+/**
+ * What every long-running component's `start()` returns. `close` stops it within the
+ * deadline (a default budget when none is given) and is idempotent: later and concurrent
+ * calls share the first call's run.
+ */
+export interface Closable {
+  close(deadline?: Deadline): Promise<void>;
+}
+
+/**
+ * Makes a component's close function idempotent: the first call runs it, with the given
+ * deadline or one `defaultTimeoutMs` from then; every other call shares that run.
+ */
+export function idempotentClose(
+  close: (deadline: Deadline) => Promise<void>,
+  defaultTimeoutMs: number = DEFAULT_SHUTDOWN_TIMEOUT_MS,
+): (deadline?: Deadline) => Promise<void> {
   let closing: Promise<void> | undefined;
-  return () => {
-    closing ??= close();
+  return (deadline) => {
+    closing ??= close(deadline ?? Deadline.in(defaultTimeoutMs));
     return closing;
   };
 }
@@ -25,16 +93,17 @@ export interface SignalSource {
 
 export interface RunProcessOptions {
   log: Logger;
-  /** How long `close` may take after the first signal before the process exits anyway. */
+  /** The shutdown budget, measured from the first signal; the process exits when it is spent. */
   shutdownTimeoutMs: number;
   /** For tests: the process object to listen on and exit through. */
   proc?: SignalSource;
 }
 
 /**
- * Runs a component until SIGTERM/SIGINT, then closes it within a deadline
- * (Formbricks runtime.ts / graphile-worker main.ts pattern). A second signal forces exit.
- * Resolves with the exit code the process should use.
+ * Runs a component until SIGTERM/SIGINT, then closes it within one deadline measured from
+ * that first signal and passed to `close` (Formbricks runtime.ts / graphile-worker main.ts
+ * pattern). When the deadline passes first, or a second signal arrives, the process exits
+ * anyway. Resolves with the exit code the process should use.
  */
 export async function runUntilSignalled(
   start: () => Promise<Closable>,
@@ -70,21 +139,22 @@ export async function runUntilSignalled(
     return 1;
   }
   const signal = await firstSignal;
-  log.info({ signal, shutdownTimeoutMs }, "shutting down");
+  const deadline = Deadline.in(shutdownTimeoutMs, firstSignalAt);
+  log.info({ signal, shutdownTimeoutMs, remainingMs: deadline.remainingMs() }, "shutting down");
   return await new Promise<number>((resolve) => {
-    const deadline = setTimeout(() => {
+    const timer = setTimeout(() => {
       log.error({ shutdownTimeoutMs }, "shutdown deadline passed: exiting with work still open");
       resolve(1);
-    }, shutdownTimeoutMs);
-    deadline.unref();
-    component.close().then(
+    }, deadline.remainingMs());
+    timer.unref();
+    component.close(deadline).then(
       () => {
-        clearTimeout(deadline);
+        clearTimeout(timer);
         log.info("stopped");
         resolve(0);
       },
       (err: unknown) => {
-        clearTimeout(deadline);
+        clearTimeout(timer);
         log.error({ err }, "error while shutting down");
         resolve(1);
       },

@@ -1,5 +1,5 @@
 import type { ServiceBusClient } from "@azure/service-bus";
-import { settleWithin } from "../settle-within.ts";
+import { type Closable, idempotentClose } from "@reports/runtime";
 import { type ConsumerContext, handleReportMessage } from "./handle-report-message.ts";
 
 export interface StartConsumerOptions extends ConsumerContext {
@@ -10,20 +10,21 @@ export interface StartConsumerOptions extends ConsumerContext {
   maxLockRenewalMs: number;
 }
 
-export interface Consumer {
-  /**
-   * Stops receiving, waits up to `drainMs` for in-flight exports to finish, then aborts the
-   * rest (their messages are abandoned for another worker) and closes the receiver.
-   * Idempotent.
-   */
-  close(drainMs: number): Promise<void>;
-}
+/**
+ * What the shutdown needs after the drain: aborting the exports still running (their
+ * queries are cancelled), abandoning their messages for another worker, and closing the
+ * receiver and the clients. The drain ends this long before the deadline (or at half of
+ * what is left, when less remains).
+ */
+const RELEASE_RESERVE_MS = 5_000;
 
-/** Time granted to aborted exports to cancel their query and abandon their message. */
-const ABORT_GRACE_MS = 3_000;
-
-/** Peek-lock receiver on the report queue with bounded concurrency and manual settlement. */
-export function startConsumer(options: StartConsumerOptions): Consumer {
+/**
+ * Peek-lock receiver on the report queue with bounded concurrency and manual settlement.
+ * `close(deadline)` stops receiving, lets in-flight exports finish until the deadline nears,
+ * then aborts the rest (their messages are abandoned for another worker) and closes the
+ * receiver.
+ */
+export function startConsumer(options: StartConsumerOptions): Closable {
   const { serviceBus, queue, log } = options;
   const receiver = serviceBus.createReceiver(queue, {
     receiveMode: "peekLock",
@@ -44,35 +45,32 @@ export function startConsumer(options: StartConsumerOptions): Consumer {
       },
       processError: async ({ error, errorSource }) => {
         // The SDK reconnects by itself; this is reported every retryDelayInMs while the
-        // broker is unreachable.
+        // broker is unreachable (docs/architecture.md, "When the broker goes away").
         log.warn({ err: error, errorSource, queue }, "service bus receive error");
       },
     },
     { autoCompleteMessages: false, maxConcurrentCalls: options.concurrency },
   );
 
-  async function waitForInFlight(ms: number) {
-    if (inFlight.size > 0) await settleWithin(Promise.allSettled([...inFlight]), ms);
-  }
+  const allInFlight = () => (inFlight.size > 0 ? Promise.allSettled([...inFlight]) : undefined);
 
-  let closing: Promise<void> | undefined;
   return {
-    close(drainMs) {
-      closing ??= (async () => {
-        // Stop taking messages first (credit back to zero); the link stays open so the
-        // in-flight messages can still be settled on it.
-        if ((await settleWithin(subscription.close(), 2_000)) === "timed-out") {
-          log.warn("stopping the subscription timed out");
-        }
-        await waitForInFlight(drainMs);
-        if (inFlight.size > 0) {
-          log.warn({ inFlight: inFlight.size }, "drain deadline reached: aborting in-flight exports");
-          abort.abort();
-          await waitForInFlight(ABORT_GRACE_MS);
-        }
-        await receiver.close().catch((err: unknown) => log.warn({ err }, "could not close the receiver"));
-      })();
-      return closing;
-    },
+    close: idempotentClose(async (deadline) => {
+      const drainUntil = deadline.reserving(RELEASE_RESERVE_MS);
+      // Stop taking messages first (credit back to zero); the link stays open so the
+      // in-flight messages can still be settled on it.
+      if ((await drainUntil.settle(subscription.close())) === "timed-out") {
+        log.warn("stopping the subscription timed out");
+      }
+      await drainUntil.settle(allInFlight());
+      if (inFlight.size > 0) {
+        log.warn({ inFlight: inFlight.size }, "drain deadline reached: aborting in-flight exports");
+        abort.abort();
+        await deadline.settle(allInFlight());
+      }
+      await deadline.settle(
+        receiver.close().catch((err: unknown) => log.warn({ err }, "could not close the receiver")),
+      );
+    }),
   };
 }

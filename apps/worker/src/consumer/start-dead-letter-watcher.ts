@@ -1,9 +1,7 @@
 import type { ServiceBusClient, ServiceBusReceivedMessage } from "@azure/service-bus";
-import type { Logger } from "@reports/runtime";
-import { sleep } from "@reports/runtime";
+import { type Closable, idempotentClose, type Logger, sleep } from "@reports/runtime";
 import type pg from "pg";
 import { z } from "zod";
-import { settleWithin } from "../settle-within.ts";
 import { failReport } from "./report-store.ts";
 
 const ZReportId = z.uuid();
@@ -40,10 +38,6 @@ export function describeDeadLetter(
   return description ? `${description} (${reason})` : `The export request was dead-lettered (${reason}).`;
 }
 
-export interface DeadLetterWatcher {
-  close(): Promise<void>;
-}
-
 /**
  * Receives from `<queue>/$DeadLetterQueue` and marks any report that is still Pending or
  * Processing as Failed with the dead-letter reason. This covers what no worker could
@@ -58,7 +52,7 @@ export function startDeadLetterWatcher(options: {
   pool: pg.Pool;
   log: Logger;
   retryDelayMs?: number;
-}): DeadLetterWatcher {
+}): Closable {
   const { serviceBus, queue, pool, log } = options;
   const receiver = serviceBus.createReceiver(queue, { subQueueType: "deadLetter", receiveMode: "peekLock" });
   const abort = new AbortController();
@@ -88,17 +82,15 @@ export function startDeadLetterWatcher(options: {
     },
     { autoCompleteMessages: false, maxConcurrentCalls: 1 },
   );
-  let closing: Promise<void> | undefined;
   return {
-    close() {
-      closing ??= (async () => {
-        abort.abort();
-        await settleWithin(subscription.close(), 2_000);
-        await receiver
+    close: idempotentClose(async (deadline) => {
+      abort.abort();
+      await deadline.settle(subscription.close());
+      await deadline.settle(
+        receiver
           .close()
-          .catch((err: unknown) => log.warn({ err }, "could not close the dead-letter receiver"));
-      })();
-      return closing;
-    },
+          .catch((err: unknown) => log.warn({ err }, "could not close the dead-letter receiver")),
+      );
+    }),
   };
 }

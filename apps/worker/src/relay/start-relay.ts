@@ -1,6 +1,6 @@
 import type { ServiceBusClient, ServiceBusSender } from "@azure/service-bus";
 import { OUTBOX_NOTIFY_CHANNEL } from "@reports/db";
-import { computeBackoffMs, type Logger, sleep } from "@reports/runtime";
+import { type Closable, computeBackoffMs, idempotentClose, type Logger, sleep } from "@reports/runtime";
 import type pg from "pg";
 import { describeSendError, relayOutboxBatch } from "./relay-outbox-batch.ts";
 
@@ -15,11 +15,6 @@ export interface StartRelayOptions {
   log: Logger;
   /** Backoff after a broker or database error: capped exponential with jitter. */
   backoff?: { baseMs: number; maxMs: number };
-}
-
-export interface Relay {
-  /** Stops the loop after the batch in progress, releases the LISTEN connection. Idempotent. */
-  close(): Promise<void>;
 }
 
 const DEFAULT_BACKOFF = { baseMs: 250, maxMs: 15_000 };
@@ -109,7 +104,7 @@ function listenForOutbox(pool: pg.Pool, onNotify: () => void, log: Logger, signa
  * loop owns the retry policy (packages/servicebus-emulator/docs/wire-protocol.md, "When the
  * broker goes away").
  */
-export function startRelay(options: StartRelayOptions): Relay {
+export function startRelay(options: StartRelayOptions): Closable {
   const { pool, serviceBus, queue, log, batchSize } = options;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const stop = new AbortController();
@@ -156,15 +151,13 @@ export function startRelay(options: StartRelayOptions): Relay {
     }
   })();
 
-  let closing: Promise<void> | undefined;
   return {
-    close() {
-      closing ??= (async () => {
-        stop.abort();
-        await Promise.allSettled([loop, listening]);
-        await sender?.close().catch(() => {});
-      })();
-      return closing;
-    },
+    // Stops the loop after the batch in progress (a send is bounded by the SDK's timeout),
+    // releases the LISTEN connection and closes the sender, all within the deadline.
+    close: idempotentClose(async (deadline) => {
+      stop.abort();
+      await deadline.settle(Promise.allSettled([loop, listening]));
+      await deadline.settle(sender?.close());
+    }),
   };
 }
