@@ -1,9 +1,10 @@
 import type { ServiceBusReceivedMessage, ServiceBusReceiver } from "@azure/service-bus";
 import type { ContainerClient } from "@azure/storage-blob";
-import { isFinalReportStatus } from "@reports/contracts";
+import { isFinalReportStatus, type TWorkerDeadLetterReason } from "@reports/contracts";
 import type { Logger } from "@reports/runtime";
 import { computeBackoffMs, sleep } from "@reports/runtime";
 import type pg from "pg";
+import { describeError } from "../describe-error.ts";
 import { exportPopularityReport } from "../export/export-popularity-report.ts";
 import { parseReportMessage } from "./parse-report-message.ts";
 import { acquireReportLock, type ReportLock } from "./report-lock.ts";
@@ -35,14 +36,7 @@ type Receiver = Pick<ServiceBusReceiver, "completeMessage" | "abandonMessage" | 
 type Settlement =
   | { kind: "complete" }
   | { kind: "abandon"; delayMs: number }
-  | { kind: "dead-letter"; reason: string; description: string };
-
-/** Short, user-readable text for an error; never a stack trace. */
-function describeError(err: unknown): string {
-  if (err instanceof AggregateError && err.errors.length > 0) return describeError(err.errors.at(-1));
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
-}
+  | { kind: "dead-letter"; reason: TWorkerDeadLetterReason; description: string };
 
 /**
  * Handles one delivery of a report message, end to end, and always settles it (or leaves

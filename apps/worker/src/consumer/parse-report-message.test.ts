@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseReportMessage } from "./parse-report-message.ts";
+import { decodeMessageBody, parseReportMessage } from "./parse-report-message.ts";
 
 const VALID = {
   type: "reports.export-requested.v1",
@@ -44,5 +44,20 @@ describe("parseReportMessage", () => {
     expect(parsed.reason).toBe("MalformedMessage");
     expect(parsed.description).toContain("reportId");
     expect(parsed.description).toContain("parameters.minRatings");
+  });
+});
+
+describe("decodeMessageBody", () => {
+  it("returns the JSON object of a body given as an object, a Buffer, bytes or a string", () => {
+    const json = JSON.stringify({ reportId: "r", extra: [1] });
+    for (const body of [JSON.parse(json), Buffer.from(json), new TextEncoder().encode(json), json]) {
+      expect(decodeMessageBody(body)).toEqual({ ok: true, value: { reportId: "r", extra: [1] } });
+    }
+  });
+
+  it("says why a body is not a JSON object", () => {
+    expect(decodeMessageBody("{")).toEqual({ ok: false, description: "body is not valid JSON" });
+    expect(decodeMessageBody("[1]")).toEqual({ ok: false, description: "body is not a JSON object" });
+    expect(decodeMessageBody(undefined)).toEqual({ ok: false, description: "body is not a JSON object" });
   });
 });

@@ -1,21 +1,20 @@
 import type { ServiceBusClient, ServiceBusReceivedMessage } from "@azure/service-bus";
+import { ZDeadLetterReason } from "@reports/contracts";
 import { type Closable, idempotentClose, type Logger, sleep } from "@reports/runtime";
 import type pg from "pg";
 import { z } from "zod";
+import { decodeMessageBody } from "./parse-report-message.ts";
 import { failReport } from "./report-store.ts";
 
 const ZReportId = z.uuid();
 
+/**
+ * The report a dead-lettered message is about: its correlation id (the relay sets it to the
+ * report id), or else the body's `reportId`, even when the rest of the body is invalid.
+ */
 function findReportId(message: ServiceBusReceivedMessage): string | undefined {
-  const candidates: unknown[] = [message.correlationId];
-  let body: unknown = message.body;
-  try {
-    if (Buffer.isBuffer(body)) body = body.toString("utf8");
-    if (typeof body === "string") body = JSON.parse(body);
-  } catch {
-    body = undefined;
-  }
-  if (typeof body === "object" && body !== null) candidates.push((body as { reportId?: unknown }).reportId);
+  const decoded = decodeMessageBody(message.body);
+  const candidates = [message.correlationId, decoded.ok ? decoded.value.reportId : undefined];
   for (const candidate of candidates) {
     const parsed = ZReportId.safeParse(candidate);
     if (parsed.success) return parsed.data;
@@ -26,16 +25,20 @@ function findReportId(message: ServiceBusReceivedMessage): string | undefined {
 /** The text stored on the report: the reason Service Bus (or a worker) gave, in words. */
 export function describeDeadLetter(
   message: Pick<ServiceBusReceivedMessage, "deadLetterReason" | "deadLetterErrorDescription">,
-) {
-  const reason = message.deadLetterReason ?? "unknown reason";
-  if (reason === "MaxDeliveryCountExceeded") {
-    return "The export was attempted the maximum number of times without finishing (MaxDeliveryCountExceeded).";
+): string {
+  const raw = message.deadLetterReason ?? "unknown reason";
+  const reason = ZDeadLetterReason.safeParse(raw);
+  switch (reason.success ? reason.data : undefined) {
+    case "MaxDeliveryCountExceeded":
+      return "The export was attempted the maximum number of times without finishing (MaxDeliveryCountExceeded).";
+    case "TTLExpiredException":
+      return "The export request expired in the queue before a worker could process it (TTLExpiredException).";
+    default: {
+      // The worker's own reasons come with a description of what went wrong.
+      const description = message.deadLetterErrorDescription;
+      return description ? `${description} (${raw})` : `The export request was dead-lettered (${raw}).`;
+    }
   }
-  if (reason === "TTLExpiredException") {
-    return "The export request expired in the queue before a worker could process it (TTLExpiredException).";
-  }
-  const description = message.deadLetterErrorDescription;
-  return description ? `${description} (${reason})` : `The export request was dead-lettered (${reason}).`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeSendError, toServiceBusMessage } from "./relay-outbox-batch.ts";
+import { toServiceBusMessage } from "./relay-outbox-batch.ts";
 
 describe("toServiceBusMessage", () => {
   it("maps the row id, report id, type and traceparent onto the message", () => {
@@ -29,22 +29,5 @@ describe("toServiceBusMessage", () => {
       traceparent: null,
     });
     expect(message.applicationProperties).toEqual({ type: "t" });
-  });
-});
-
-describe("describeSendError", () => {
-  it("unwraps the bare AggregateError the SDK throws after its retries", () => {
-    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5672"), { code: "GeneralError" });
-    expect(describeSendError(new AggregateError([refused, new Error("timeout")]))).toBe(
-      "AggregateError: GeneralError: connect ECONNREFUSED 127.0.0.1:5672; timeout",
-    );
-  });
-
-  it("keeps the error code and caps the length", () => {
-    expect(describeSendError(Object.assign(new Error("nope"), { code: "ServiceBusy" }))).toBe(
-      "ServiceBusy: nope",
-    );
-    expect(describeSendError(new Error("x".repeat(5_000)))).toHaveLength(1_000);
-    expect(describeSendError("plain")).toBe("plain");
   });
 });

@@ -1,5 +1,6 @@
 import type { ServiceBusMessage, ServiceBusSender } from "@azure/service-bus";
 import type pg from "pg";
+import { describeError } from "../describe-error.ts";
 
 /** An outbox row as the relay reads it. */
 export interface OutboxRow {
@@ -72,19 +73,6 @@ UPDATE outbox_messages
    SET last_error = $3, locked_by = NULL, locked_until = NULL
  WHERE id = ANY($1::uuid[]) AND locked_by = $2 AND sent_at IS NULL`;
 
-/** Short, log-safe text of a send error (the SDK may throw a bare AggregateError). */
-export function describeSendError(err: unknown): string {
-  if (err instanceof AggregateError) {
-    const inner = err.errors.map(describeSendError);
-    return `${err.message || "AggregateError"}${inner.length ? `: ${inner.join("; ")}` : ""}`.slice(0, 1_000);
-  }
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return `${typeof code === "string" ? `${code}: ` : ""}${err.message}`.slice(0, 1_000);
-  }
-  return String(err).slice(0, 1_000);
-}
-
 /**
  * Claims one batch of outbox rows, sends them with the SDK's batch API, and marks sent
  * exactly the rows the broker accepted. Rows of a batch whose send failed get
@@ -133,6 +121,6 @@ export async function relayOutboxBatch(options: RelayBatchOptions): Promise<Rela
   // Everything not accepted goes back: the failed batch and the batches never attempted.
   const acceptedIds = new Set(accepted);
   const released = rows.filter((row) => !acceptedIds.has(row.id)).map((row) => row.id);
-  await pool.query(RELEASE_SQL, [released, relayId, describeSendError(error)]);
+  await pool.query(RELEASE_SQL, [released, relayId, describeError(error)]);
   return { claimed: rows.length, sent: accepted.length, error };
 }

@@ -2,7 +2,8 @@ import type { ServiceBusClient, ServiceBusSender } from "@azure/service-bus";
 import { OUTBOX_NOTIFY_CHANNEL } from "@reports/db";
 import { type Closable, computeBackoffMs, idempotentClose, type Logger, sleep } from "@reports/runtime";
 import type pg from "pg";
-import { describeSendError, relayOutboxBatch } from "./relay-outbox-batch.ts";
+import { describeError } from "../describe-error.ts";
+import { relayOutboxBatch } from "./relay-outbox-batch.ts";
 
 export interface StartRelayOptions {
   pool: pg.Pool;
@@ -141,7 +142,7 @@ export function startRelay(options: StartRelayOptions): Closable {
         // The SDK may throw a bare AggregateError (no code) once its retries are spent, or
         // a non-retryable ECONNREFUSED; both mean "try again later".
         log.warn(
-          { err, error: describeSendError(err), attempt: failures, retryInMs: delayMs },
+          { err, error: describeError(err), attempt: failures, retryInMs: delayMs },
           "outbox relay failed; backing off",
         );
         await sleep(delayMs, stop.signal);
