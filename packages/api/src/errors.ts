@@ -32,10 +32,6 @@ export class AppError extends Error {
   }
 }
 
-export function isAppError(err: unknown): err is AppError {
-  return err instanceof AppError;
-}
-
 /**
  * One field error per bad field. An unknown key has no path of its own in zod (the issue
  * sits on the object), so each unrecognised key becomes its own entry.

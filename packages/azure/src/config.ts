@@ -86,5 +86,3 @@ export type TBlobEnv = z.infer<typeof ZBlobEnv>;
 export const DATABASE_AUTH_ENV_FIELDS = {
   DATABASE_AUTH: z.enum(["password", "entra"]).default("password"),
 };
-export const ZDatabaseAuthEnv = z.object(DATABASE_AUTH_ENV_FIELDS);
-export type TDatabaseAuthEnv = z.infer<typeof ZDatabaseAuthEnv>;

@@ -13,10 +13,8 @@ export {
   refineServiceBusEnv,
   SERVICE_BUS_ENV_FIELDS,
   type TBlobEnv,
-  type TDatabaseAuthEnv,
   type TServiceBusEnv,
   ZBlobEnv,
-  ZDatabaseAuthEnv,
   ZServiceBusEnv,
 } from "./config.ts";
 export { entraPostgresPassword, getAzureCredential, POSTGRES_ENTRA_SCOPE } from "./credential.ts";

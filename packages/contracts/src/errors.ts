@@ -10,7 +10,6 @@ export const ERROR_CODES = {
   FORBIDDEN: { http: 403, trpc: "FORBIDDEN", title: "Forbidden" },
   NOT_FOUND: { http: 404, trpc: "NOT_FOUND", title: "Not found" },
   CONFLICT: { http: 409, trpc: "CONFLICT", title: "Conflict" },
-  UNPROCESSABLE: { http: 422, trpc: "UNPROCESSABLE_CONTENT", title: "Unprocessable content" },
   UNAVAILABLE: { http: 503, trpc: "SERVICE_UNAVAILABLE", title: "Service unavailable" },
   INTERNAL: { http: 500, trpc: "INTERNAL_SERVER_ERROR", title: "Internal server error" },
 } as const;

@@ -2,7 +2,6 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
-import { newIdempotencyKey } from "../lib/idempotency-key.ts";
 import {
   EMPTY_REPORT_FORM,
   mapServerFieldErrors,
@@ -49,9 +48,9 @@ function Field({ id, name, label, hint, error, children }: FieldProps) {
 
 /**
  * The generate form. Validated with the API's own contract before sending; the server's
- * field errors land on the same fields. One Idempotency-Key per form state: a double click
- * (or a retry after a lost response) sends the same key and so makes one report; the key
- * changes when a field changes or a report was made.
+ * field errors land on the same fields. One attempt per form state (useRequestReport): a
+ * double click or a retry after a lost response makes one report; changing a field starts
+ * a new attempt.
  */
 export function ReportForm() {
   const id = useId();
@@ -68,14 +67,12 @@ export function ReportForm() {
   const [errors, setErrors] = useState<ReportFormErrors>({});
   const [attempted, setAttempted] = useState(false);
   const [announcement, setAnnouncement] = useState("");
-  const idempotencyKey = useRef<string | null>(null);
-  const inFlight = useRef(false);
   const formRef = useRef<HTMLFormElement>(null);
 
   function update(name: ReportFormField, value: string) {
     const next = { ...values, [name]: value };
     setValues(next);
-    idempotencyKey.current = null;
+    request.startNewAttempt();
     // After a first attempt, errors follow the input as it is corrected.
     if (attempted) {
       const result = validateReportForm(next);
@@ -90,7 +87,7 @@ export function ReportForm() {
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (inFlight.current) return;
+    if (request.isPending) return;
     setAttempted(true);
     const result = validateReportForm(values);
     if (!result.ok) {
@@ -100,15 +97,9 @@ export function ReportForm() {
       return;
     }
     setErrors({});
-    idempotencyKey.current ??= newIdempotencyKey();
-    inFlight.current = true;
     try {
-      await request.mutateAsync({
-        kind: "popularity",
-        parameters: result.parameters,
-        idempotencyKey: idempotencyKey.current,
-      });
-      idempotencyKey.current = null;
+      // Undefined: this attempt is already on its way (a second submit in the same tick).
+      if (!(await request.submit(result.parameters))) return;
       setAttempted(false);
       setAnnouncement("Report requested. It appears at the top of your reports.");
     } catch (err) {
@@ -118,8 +109,6 @@ export function ReportForm() {
       setErrors(found);
       setAnnouncement("The report was not requested.");
       focusFirstError(found);
-    } finally {
-      inFlight.current = false;
     }
   }
 
@@ -245,7 +234,7 @@ export function ReportForm() {
             setValues(EMPTY_REPORT_FORM);
             setErrors({});
             setAttempted(false);
-            idempotencyKey.current = null;
+            request.startNewAttempt();
           }}
         >
           Reset

@@ -2,7 +2,7 @@
 
 import { isFinalReportStatus, type TReport } from "@reports/contracts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import {
   formatAge,
   formatBytes,
@@ -11,7 +11,6 @@ import {
   formatNumber,
   summariseParameters,
 } from "../lib/format.ts";
-import { newIdempotencyKey } from "../lib/idempotency-key.ts";
 import { createReportPoller, DEFAULT_POLL_POLICY } from "../lib/polling.ts";
 import { describeApiError } from "../trpc/errors.ts";
 import { useTRPC } from "../trpc/react.tsx";
@@ -77,7 +76,6 @@ export function ReportRow({ report: listed, pollAfterSeconds, newest }: ReportRo
   const now = useNow(running ? 1_000 : 30_000);
 
   const retry = useRequestReport();
-  const retryKey = useRef<string | null>(null);
   const [downloadError, setDownloadError] = useState<string | null>(null);
   const [downloading, setDownloading] = useState(false);
   const [previewOpen, setPreviewOpen] = useState(newest && listed.status === "Completed");
@@ -106,15 +104,8 @@ export function ReportRow({ report: listed, pollAfterSeconds, newest }: ReportRo
   }
 
   async function tryAgain() {
-    if (retry.isPending) return;
-    retryKey.current ??= newIdempotencyKey();
     try {
-      await retry.mutateAsync({
-        kind: "popularity",
-        parameters: report.parameters,
-        idempotencyKey: retryKey.current,
-      });
-      retryKey.current = null;
+      await retry.submit(report.parameters);
     } catch {
       // Shown below from the mutation's error.
     }
@@ -222,7 +213,7 @@ export function ReportRow({ report: listed, pollAfterSeconds, newest }: ReportRo
               </button>
               <span className="muted">Requests a new report with the same parameters.</span>
             </div>
-            {retry.isError ? (
+            {retry.error ? (
               <p className="notice notice-error" role="alert">
                 {describeApiError(retry.error)}
               </p>

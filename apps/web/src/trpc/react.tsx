@@ -7,7 +7,7 @@ import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { type ReactNode, useState } from "react";
 
 /** Typed hooks for the dashboard: `useTRPC().reports.list.infiniteQueryOptions(...)`. */
-export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
 function isClientError(error: unknown): boolean {
   if (!(error instanceof TRPCClientError)) return false;

@@ -1,10 +1,3 @@
-export {
-  type ApiDeps,
-  type Context,
-  type CreateContextInnerOptions,
-  type CreateContextOptions,
-  createContext,
-  createContextInner,
-} from "./context.ts";
-export { createCallerFactory, protectedProcedure, publicProcedure, router } from "./init.ts";
-export { type AppRouter, appRouter, createCaller } from "./root.ts";
+// What the web app's tRPC endpoint and typed clients use.
+export { createContext } from "./context.ts";
+export { type AppRouter, appRouter } from "./root.ts";

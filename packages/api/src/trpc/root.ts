@@ -1,4 +1,4 @@
-import { createCallerFactory, router } from "./init.ts";
+import { router } from "./init.ts";
 import { catalogueRouter } from "./routers/catalogue.ts";
 import { reportPreviewsRouter } from "./routers/report-previews.ts";
 import { reportsRouter } from "./routers/reports.ts";
@@ -11,6 +11,3 @@ export const appRouter = router({
 
 /** The router's type, for typed clients: `createTRPCClient<AppRouter>(...)`. */
 export type AppRouter = typeof appRouter;
-
-/** Server-side caller (tests, server components): `createCaller(createContextInner(deps))`. */
-export const createCaller = createCallerFactory(appRouter);
