@@ -171,7 +171,7 @@ function fixed4(numerator: bigint, denominator: bigint): string {
   return `${whole}.${fraction}`;
 }
 
-/** The brief's weighted rating computed in TypeScript from the raw tables. */
+/** The weighted rating of docs/popularity-report.md, computed in TypeScript from the raw tables. */
 export async function computePopularityCsv(
   pool: pg.Pool,
   input: TPopularityReportParametersInput,

@@ -11,7 +11,7 @@ export interface OutboxRow {
   traceparent: string | null;
 }
 
-/** The Service Bus message for an outbox row (the contract in notes/COMMON.md). */
+/** The Service Bus message for an outbox row (docs/architecture.md, "The export request message"). */
 export function toServiceBusMessage(row: OutboxRow): ServiceBusMessage {
   return {
     // The row id: Service Bus duplicate detection drops a resend after a crash between

@@ -1,6 +1,8 @@
-// The four scenarios of the original specification, end to end: the REST handlers of this
-// app, the real worker process (relay + consumer), real PostgreSQL, Azurite and the
-// project's Service Bus emulator. Nothing is mocked.
+// The four promises of the REST contract, end to end (README, "Try it with curl" and
+// "Architecture"): accepted at once, accepted while the broker is down, polled until done,
+// recorded when done. The REST handlers of this app, the real worker process (relay +
+// consumer), real PostgreSQL, Azurite and the project's Service Bus emulator; nothing is
+// mocked.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -125,7 +127,7 @@ async function download(url: string) {
   return { response, text: await response.text() };
 }
 
-describe("the original specification's scenarios", () => {
+describe("the REST contract's four scenarios", () => {
   it("1. a valid authenticated user's POST returns 202 with a unique reportId and status Pending", async () => {
     const first = await requestReport({ minRatings: 5 });
     const second = await requestReport({ minRatings: 5 });
