@@ -16,6 +16,7 @@ export {
   Deadline,
   DUPLICATE_SIGNAL_WINDOW_MS,
   idempotentClose,
+  RELEASE_RESERVE_MS,
   type RunProcessOptions,
   runUntilSignalled,
 } from "./lifecycle.ts";

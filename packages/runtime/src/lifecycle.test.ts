@@ -6,6 +6,7 @@ import {
   Deadline,
   DUPLICATE_SIGNAL_WINDOW_MS,
   idempotentClose,
+  RELEASE_RESERVE_MS,
   runUntilSignalled,
 } from "./lifecycle.ts";
 
@@ -34,11 +35,12 @@ describe("Deadline", () => {
     expect(deadline.remainingMs(12_000)).toBe(0);
   });
 
-  it("reserves time for later steps, but never more than half of what is left", () => {
+  it("ends the drain when only the release reserve is left, or half of what is left when less", () => {
     const deadline = Deadline.in(30_000, 0);
-    expect(deadline.reserving(5_000, 0).at).toBe(25_000);
-    expect(deadline.reserving(5_000, 24_000).at).toBe(27_000);
-    expect(deadline.reserving(5_000, 30_000).at).toBe(30_000);
+    expect(deadline.drainUntil(0).at).toBe(30_000 - RELEASE_RESERVE_MS);
+    expect(deadline.drainUntil(24_000).at).toBe(27_000);
+    expect(deadline.drainUntil(30_000).at).toBe(30_000);
+    expect(Deadline.in(8_000, 0).drainUntil(0).at).toBe(4_000);
   });
 
   it("settles with a promise that settles in time, even by rejecting, and gives up at the deadline", async () => {

@@ -1,9 +1,16 @@
 import type { Logger } from "pino";
 
 /**
+ * What a shutdown keeps after the drain for aborting the work still running, releasing what
+ * it held (messages, locks) and closing the clients.
+ */
+export const RELEASE_RESERVE_MS = 5_000;
+
+/**
  * When a shutdown must be over. It is measured once, from the first signal, and passed down
  * to every component (as pg-boss's `stop({ timeout })` measures everything from one start):
- * each bounds its own steps by it instead of taking a fixed slice of the budget.
+ * each bounds its own steps by it, or by `drainUntil()` for waiting on work in flight,
+ * instead of taking a fixed slice of the budget.
  */
 export class Deadline {
   private constructor(
@@ -22,12 +29,12 @@ export class Deadline {
   }
 
   /**
-   * An earlier deadline that leaves `reserveMs` for the steps after it: a step that may use
-   * the budget only until the rest of the shutdown needs what is left. It never takes more
-   * than half of what remains, so a short budget still leaves this step some of it.
+   * The end of the drain: work in flight may run until then, and what is left is for
+   * aborting, releasing and closing: RELEASE_RESERVE_MS, or half of the remaining budget
+   * when that is shorter (so a short budget still gives the drain some of it).
    */
-  reserving(reserveMs: number, now: number = Date.now()): Deadline {
-    return new Deadline(this.at - Math.min(reserveMs, this.remainingMs(now) / 2));
+  drainUntil(now: number = Date.now()): Deadline {
+    return new Deadline(this.at - Math.min(RELEASE_RESERVE_MS, this.remainingMs(now) / 2));
   }
 
   /**

@@ -11,14 +11,6 @@ export interface StartConsumerOptions extends ConsumerContext {
 }
 
 /**
- * What the shutdown needs after the drain: aborting the exports still running (their
- * queries are cancelled), abandoning their messages for another worker, and closing the
- * receiver and the clients. The drain ends this long before the deadline (or at half of
- * what is left, when less remains).
- */
-const RELEASE_RESERVE_MS = 5_000;
-
-/**
  * Peek-lock receiver on the report queue with bounded concurrency and manual settlement.
  * `close(deadline)` stops receiving, lets in-flight exports finish until the deadline nears,
  * then aborts the rest (their messages are abandoned for another worker) and closes the
@@ -56,7 +48,9 @@ export function startConsumer(options: StartConsumerOptions): Closable {
 
   return {
     close: idempotentClose(async (deadline) => {
-      const drainUntil = deadline.reserving(RELEASE_RESERVE_MS);
+      // After the drain: abort the exports still running (their queries are cancelled),
+      // abandon their messages for another worker, close the receiver and the clients.
+      const drainUntil = deadline.drainUntil();
       // Stop taking messages first (credit back to zero); the link stays open so the
       // in-flight messages can still be settled on it.
       if ((await drainUntil.settle(subscription.close())) === "timed-out") {

@@ -88,7 +88,9 @@ export function startDeadLetterWatcher(options: {
   return {
     close: idempotentClose(async (deadline) => {
       abort.abort();
-      await deadline.settle(subscription.close());
+      // Stopping the subscription may hang while the broker is unreachable: it must not eat
+      // the time the rest of the shutdown needs.
+      await deadline.drainUntil().settle(subscription.close());
       await deadline.settle(
         receiver
           .close()

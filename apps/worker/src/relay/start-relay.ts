@@ -157,7 +157,7 @@ export function startRelay(options: StartRelayOptions): Closable {
     // releases the LISTEN connection and closes the sender, all within the deadline.
     close: idempotentClose(async (deadline) => {
       stop.abort();
-      await deadline.settle(Promise.allSettled([loop, listening]));
+      await deadline.drainUntil().settle(Promise.allSettled([loop, listening]));
       await deadline.settle(sender?.close());
     }),
   };
