@@ -27,13 +27,13 @@ function reachableFrom(from: TReportStatus): Set<TReportStatus> {
 
 describe("the report lifecycle", () => {
   it("lists the statuses in lifecycle order, and the zod enum accepts exactly those", () => {
-    expect(REPORT_STATUSES).toEqual(["Pending", "Processing", "Completed", "Failed"]);
+    expect(REPORT_STATUSES).toEqual(["Pending", "Processing", "Completed", "Failed", "Cancelled", "Expired"]);
     expect(ZReportStatus.options).toEqual(REPORT_STATUSES);
-    expect(ZReportStatus.safeParse("Cancelled").success).toBe(false);
+    expect(ZReportStatus.safeParse("Canceled").success).toBe(false);
   });
 
-  it("calls Completed and Failed final, and nothing else", () => {
-    expect(FINAL_REPORT_STATUSES).toEqual(["Completed", "Failed"]);
+  it("calls Completed, Failed, Cancelled and Expired final, and nothing else", () => {
+    expect(FINAL_REPORT_STATUSES).toEqual(["Completed", "Failed", "Cancelled", "Expired"]);
     expect(REPORT_STATUSES.filter(isFinalReportStatus)).toEqual(FINAL_REPORT_STATUSES);
   });
 
@@ -53,6 +53,15 @@ describe("the report lifecycle", () => {
     expect(reportStatusesLeadingTo("Processing")).toEqual(["Pending", "Processing"]);
     expect(reportStatusesLeadingTo("Completed")).toEqual(["Processing"]);
     expect(reportStatusesLeadingTo("Failed")).toEqual(["Pending", "Processing"]);
+    expect(reportStatusesLeadingTo("Cancelled")).toEqual(["Pending", "Processing"]);
     expect(reportStatusesLeadingTo("Pending")).toEqual([]);
+  });
+
+  it("reaches Expired only from Completed, and leaves no final status but Completed", () => {
+    expect(reportStatusesLeadingTo("Expired")).toEqual(["Completed"]);
+    for (const final of FINAL_REPORT_STATUSES) {
+      const next = REPORT_STATUSES.filter((to) => canMoveReport(final, to));
+      expect(next, final).toEqual(final === "Completed" ? ["Expired"] : []);
+    }
   });
 });

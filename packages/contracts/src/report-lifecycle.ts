@@ -14,13 +14,20 @@ import { z } from "zod";
  */
 const LIFECYCLE = {
   /** Accepted; waiting for a worker. */
-  Pending: { final: false, next: ["Processing", "Failed"] },
+  Pending: { final: false, next: ["Processing", "Failed", "Cancelled"] },
   /** A worker is exporting. Processing -> Processing: a redelivery takes over after a crash. */
-  Processing: { final: false, next: ["Processing", "Completed", "Failed"] },
-  /** The file is in Blob Storage with the recorded row count and size. */
-  Completed: { final: true, next: [] },
+  Processing: { final: false, next: ["Processing", "Completed", "Failed", "Cancelled"] },
+  /**
+   * The file is in Blob Storage with the recorded row count and size. Final (the work is
+   * over), yet it may still become Expired when retention removes the file.
+   */
+  Completed: { final: true, next: ["Expired"] },
   /** Given up; `error` says why. */
   Failed: { final: true, next: [] },
+  /** Stopped by its owner before it completed; no file is left behind. */
+  Cancelled: { final: true, next: [] },
+  /** It was Completed, and retention has since removed its file. */
+  Expired: { final: true, next: [] },
 } as const;
 
 export type TReportStatus = keyof typeof LIFECYCLE;
@@ -31,7 +38,7 @@ LIFECYCLE satisfies Record<TReportStatus, { final: boolean; next: readonly TRepo
 /** Every report status, in lifecycle order (the order of the Prisma enum too). */
 export const REPORT_STATUSES = Object.keys(LIFECYCLE) as [TReportStatus, ...TReportStatus[]];
 
-/** A report's status (Pending -> Processing -> Completed | Failed). */
+/** A report's status (Pending -> Processing -> Completed | Failed | Cancelled; Completed -> Expired). */
 export const ZReportStatus = z.enum(REPORT_STATUSES);
 
 /** Statuses a report's work never resumes from: no more polling, no more worker. */

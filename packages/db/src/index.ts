@@ -8,3 +8,9 @@ export { ReportKind, ReportStatus } from "./generated/prisma/enums.ts";
  * so a relay wakes at once instead of waiting for its next poll.
  */
 export const OUTBOX_NOTIFY_CHANNEL = "outbox_messages";
+
+/**
+ * LISTEN/NOTIFY channel on which a trigger announces every insert and update of a report,
+ * with a small JSON payload (ZReportEventNotification in @reports/contracts).
+ */
+export const REPORT_EVENTS_CHANNEL = "report_events";

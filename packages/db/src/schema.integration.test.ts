@@ -1,6 +1,7 @@
-import { REPORT_STATUSES, ZReportKind } from "@reports/contracts";
+import { REPORT_STATUSES, ZReportChangeNotice, ZReportKind } from "@reports/contracts";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Prisma, ReportKind, ReportStatus } from "./index.ts";
+import { Prisma, REPORT_EVENTS_CHANNEL, ReportKind, ReportStatus } from "./index.ts";
 import { createTestDatabase, type TestDatabase } from "./testing.ts";
 
 // Proves schema.prisma and the migrated database agree: every model round-trips through the
@@ -164,6 +165,54 @@ describe("schema.prisma and the migrations agree", () => {
     expect(await enumValues("ReportStatus")).toEqual(REPORT_STATUSES);
     expect(Object.values(ReportKind)).toEqual(ZReportKind.options);
     expect(await enumValues("ReportKind")).toEqual(ZReportKind.options);
+  });
+
+  it("bumps a report's version on every update and announces each change on report_events at commit", async () => {
+    const { prisma, pool } = test.db;
+    const listener = new pg.Client({ connectionString: test.url });
+    await listener.connect();
+    const notices: unknown[] = [];
+    listener.on("notification", (message) => notices.push(JSON.parse(message.payload ?? "null")));
+    await listener.query(`LISTEN ${REPORT_EVENTS_CHANNEL}`);
+    try {
+      const report = await prisma.report.create({
+        data: { kind: ReportKind.popularity, ownerId: "owner-events", parameters: {} },
+      });
+      expect(report.version).toBe(1n);
+      await pool.query("UPDATE reports SET status = 'Processing' WHERE id = $1", [report.id]);
+      // a writer cannot set the version itself: the trigger decides it
+      await pool.query("UPDATE reports SET progress_rows = 5, version = 100 WHERE id = $1", [report.id]);
+      // a rolled-back change is never announced
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        await client.query("UPDATE reports SET status = 'Cancelled' WHERE id = $1", [report.id]);
+        await client.query("ROLLBACK");
+      } finally {
+        client.release();
+      }
+      await pool.query("UPDATE reports SET status = 'Cancelled' WHERE id = $1", [report.id]);
+      const row = await prisma.report.findUniqueOrThrow({ where: { id: report.id } });
+      expect(row.version).toBe(4n);
+
+      const deadline = Date.now() + 10_000;
+      while (notices.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(notices.map((notice) => ZReportChangeNotice.parse(notice))).toEqual([
+        { reportId: report.id, ownerId: "owner-events", status: "Pending", version: 1 },
+        { reportId: report.id, ownerId: "owner-events", status: "Processing", version: 2 },
+        { reportId: report.id, ownerId: "owner-events", status: "Processing", version: 3 },
+        { reportId: report.id, ownerId: "owner-events", status: "Cancelled", version: 4 },
+      ]);
+
+      // an owner id too long for a NOTIFY payload does not fail the write; it is left out
+      const long = await prisma.report.create({
+        data: { kind: ReportKind.popularity, ownerId: "x".repeat(10_000), parameters: {} },
+      });
+      while (notices.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(notices[4]).toEqual({ reportId: long.id, ownerId: null, status: "Pending", version: 1 });
+    } finally {
+      await listener.end();
+    }
   });
 
   it("has the indexes the pipeline's queries rely on", async () => {

@@ -5,6 +5,8 @@ const LABELS: Record<TReportStatus, string> = {
   Processing: "Running",
   Completed: "Completed",
   Failed: "Failed",
+  Cancelled: "Cancelled",
+  Expired: "Expired",
 };
 
 /** The report's status as a coloured pill; the word carries the meaning, not the colour. */
