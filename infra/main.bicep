@@ -16,18 +16,27 @@ param location string
 @description('Object id of the operator running the deployment (azd sets AZURE_PRINCIPAL_ID). With databaseAdminPrincipalName it becomes an Entra administrator of the PostgreSQL server; leave empty to skip.')
 param principalId string = ''
 
-@description('Entra name of the operator (user principal name or group name) matching principalId, made a PostgreSQL Entra administrator for break-glass access. Leave empty to skip.')
+@description('Entra name of the PostgreSQL break-glass administrator: your user principal name, or a group\'s or service principal\'s display name. Leave empty to skip.')
 param databaseAdminPrincipalName string = ''
 
-@description('Principal type of the operator administrator.')
+@description('Object id of that administrator; empty = principalId (you). Set it for a group or a service principal other than the one running the deployment.')
+param databaseAdminPrincipalId string = ''
+
+@description('Principal type of that administrator.')
 @allowed(['User', 'Group', 'ServicePrincipal'])
 param databaseAdminPrincipalType string = 'User'
 
-@description('Web image reference. azd fills it from SERVICE_WEB_IMAGE_NAME after the first deploy; the default is a public placeholder for the first provision.')
-param webImageName string = 'mcr.microsoft.com/azuredocs/containerapps-helloworld:latest'
+@description('Image of the web app (azd: SERVICE_WEB_IMAGE_NAME, recorded by azd deploy). Empty = keep the image the app runs now, or the placeholder on the first provision.')
+param webImageName string = ''
 
-@description('Worker image reference (also used by the migration job). azd fills it from SERVICE_WORKER_IMAGE_NAME after the first deploy.')
-param workerImageName string = 'mcr.microsoft.com/azuredocs/containerapps-helloworld:latest'
+@description('Whether the web Container App exists already (azd sets SERVICE_WEB_RESOURCE_EXISTS before every provision).')
+param webAppExists bool = false
+
+@description('Image of the worker and the migration job (azd: SERVICE_WORKER_IMAGE_NAME). Empty = keep the image the worker runs now, or the placeholder on the first provision.')
+param workerImageName string = ''
+
+@description('Whether the worker Container App exists already (azd sets SERVICE_WORKER_RESOURCE_EXISTS before every provision).')
+param workerAppExists bool = false
 
 @description('OIDC issuer of the bearer tokens the API accepts (AUTH_ISSUER), e.g. https://login.microsoftonline.com/<tenant-id>/v2.0.')
 param authIssuer string
@@ -79,12 +88,14 @@ param queueLockDuration string = 'PT5M'
 @description('Time to live of an export request message (ISO 8601); expired messages are dead-lettered.')
 param queueMessageTimeToLive string = 'P1D'
 
-@description('Messages each worker replica processes concurrently (WORKER_CONCURRENCY).')
+@description('Messages each worker replica processes concurrently (WORKER_CONCURRENCY, at most 64).')
 @minValue(1)
+@maxValue(64)
 param workerConcurrency int = 2
 
-@description('Outbox rows the relay claims per batch (RELAY_BATCH_SIZE).')
+@description('Outbox rows the relay claims per batch (RELAY_BATCH_SIZE, at most 1000).')
 @minValue(1)
+@maxValue(1000)
 param relayBatchSize int = 50
 
 @description('Relay polling fallback in milliseconds (RELAY_POLL_INTERVAL_MS).')
@@ -107,9 +118,9 @@ param exportRetryMaxMs int = 60000
 @minValue(60000)
 param exportLockRenewalMs int = 1800000
 
-@description('Worker graceful shutdown deadline in milliseconds (SHUTDOWN_TIMEOUT_MS); the container grace period is 15 s longer.')
+@description('Worker graceful shutdown deadline in milliseconds (SHUTDOWN_TIMEOUT_MS). The container grace period is 15 s longer and Container Apps allows at most 600 s, hence at most 585000.')
 @minValue(1000)
-@maxValue(600000)
+@maxValue(585000)
 param shutdownTimeoutMs int = 30000
 
 @description('Minimum web replicas (0 allows scale to zero at the cost of a cold start).')
@@ -139,9 +150,17 @@ param postgresSkuName string = 'Standard_B1ms'
 @allowed(['Burstable', 'GeneralPurpose', 'MemoryOptimized'])
 param postgresSkuTier string = 'Burstable'
 
-@description('PostgreSQL storage in GiB.')
-@minValue(32)
+@description('PostgreSQL storage in GiB, one of the sizes Azure offers. It never grows by itself (auto-grow would make the next provision try to shrink it) and can never shrink: raise it when the storage alert fires (docs/deploy.md).')
+@allowed([32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767])
 param postgresStorageSizeGB int = 32
+
+@description('Used storage percentage at which the PostgreSQL storage alert fires (a nearly full server turns read-only).')
+@minValue(50)
+@maxValue(90)
+param postgresStorageAlertPercent int = 80
+
+@description('E-mail address that receives the PostgreSQL storage alert; empty = the alert is only listed in Azure Monitor.')
+param alertEmail string = ''
 
 @description('Name of the application database (created by the migration job).')
 param databaseName string = 'reports'
@@ -150,11 +169,16 @@ param databaseName string = 'reports'
 @allowed(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
 param logLevel string = 'info'
 
-// Names the code shares with the infrastructure (kept in step by the infra-consistency
-// tests in apps/web and apps/worker):
+// Names the code shares with the infrastructure (kept in step by infra/test/consistency.test.ts):
 // REPORT_REQUESTS_QUEUE and REPORTS_CONTAINER in packages/contracts.
 var reportRequestsQueue = 'report-requests'
 var reportsContainer = 'reports'
+
+// What every app runs before azd has pushed the real images: a public ASP.NET sample that
+// listens on the port ASPNETCORE_HTTP_PORTS names, so the web app's ingress and probes target
+// the real app's port from the first revision on (app/web.bicep). The Container Apps
+// hello-world image listens on port 80 only, which the first web revision then failed on.
+var placeholderImage = 'mcr.microsoft.com/dotnet/samples:aspnetapp'
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -289,9 +313,10 @@ var migrateAdmin = [
     type: 'ServicePrincipal'
   }
 ]
-var operatorAdmin = (empty(principalId) || empty(databaseAdminPrincipalName)) ? [] : [
+var operatorAdminObjectId = empty(databaseAdminPrincipalId) ? principalId : databaseAdminPrincipalId
+var operatorAdmin = (empty(operatorAdminObjectId) || empty(databaseAdminPrincipalName)) ? [] : [
   {
-    objectId: principalId
+    objectId: operatorAdminObjectId
     name: databaseAdminPrincipalName
     type: databaseAdminPrincipalType
   }
@@ -307,6 +332,8 @@ module postgres 'core/database/postgresql-flexible.bicep' = {
     skuName: postgresSkuName
     skuTier: postgresSkuTier
     storageSizeGB: postgresStorageSizeGB
+    storageAlertPercent: postgresStorageAlertPercent
+    alertEmail: alertEmail
     administrators: concat(migrateAdmin, operatorAdmin)
   }
 }
@@ -336,7 +363,32 @@ var migrateDatabaseUrl = 'postgresql://${migrateIdentity.outputs.name}@${databas
 // The web app's address is known before it exists (<app name>.<environment default domain>),
 // so its redirect URI is stable across deployments and can be registered once.
 var webAppName = 'ca-web-${resourceToken}'
+var workerAppName = 'ca-worker-${resourceToken}'
 var webPublicUrl = empty(publicUrl) ? 'https://${webAppName}.${containerAppsEnvironment.outputs.defaultDomain}' : publicUrl
+
+// Which image each app gets: the one azd deploy recorded, else the one the app runs now
+// (a re-provision from a fresh azd environment, e.g. in CI, must not reset a live app to the
+// placeholder), else the placeholder (first provision).
+module webCurrentImage 'core/host/container-app-image.bicep' = {
+  name: 'web-current-image'
+  scope: rg
+  params: {
+    name: webAppName
+    exists: webAppExists
+  }
+}
+
+module workerCurrentImage 'core/host/container-app-image.bicep' = {
+  name: 'worker-current-image'
+  scope: rg
+  params: {
+    name: workerAppName
+    exists: workerAppExists
+  }
+}
+
+var webImage = !empty(webImageName) ? webImageName : (webAppExists ? webCurrentImage.outputs.image : placeholderImage)
+var workerImage = !empty(workerImageName) ? workerImageName : (workerAppExists ? workerCurrentImage.outputs.image : placeholderImage)
 
 module web 'app/web.bicep' = {
   name: 'web'
@@ -347,7 +399,8 @@ module web 'app/web.bicep' = {
     tags: tags
     containerAppsEnvironmentId: containerAppsEnvironment.outputs.id
     containerRegistryServer: registry.outputs.loginServer
-    imageName: webImageName
+    imageName: webImage
+    placeholder: webImage == placeholderImage
     identityId: webIdentity.outputs.id
     identityClientId: webIdentity.outputs.clientId
     databaseUrl: webDatabaseUrl
@@ -374,12 +427,12 @@ module worker 'app/worker.bicep' = {
   name: 'worker'
   scope: rg
   params: {
-    name: 'ca-worker-${resourceToken}'
+    name: workerAppName
     location: location
     tags: tags
     containerAppsEnvironmentId: containerAppsEnvironment.outputs.id
     containerRegistryServer: registry.outputs.loginServer
-    imageName: workerImageName
+    imageName: workerImage
     identityId: workerIdentity.outputs.id
     identityClientId: workerIdentity.outputs.clientId
     scalerIdentityId: scalerIdentity.outputs.id
@@ -415,7 +468,7 @@ module migrateJob 'app/migrate-job.bicep' = {
     tags: tags
     containerAppsEnvironmentId: containerAppsEnvironment.outputs.id
     containerRegistryServer: registry.outputs.loginServer
-    imageName: workerImageName
+    imageName: workerImage
     identityId: migrateIdentity.outputs.id
     identityClientId: migrateIdentity.outputs.clientId
     databaseUrl: migrateDatabaseUrl
@@ -431,6 +484,8 @@ module migrateJob 'app/migrate-job.bicep' = {
 // Outputs: names and URLs only. azd stores them in .azure/<env>/.env.
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
+// The migration hook (infra/scripts/run-migrations.mjs) calls this cloud's Resource Manager.
+output AZURE_RESOURCE_MANAGER_ENDPOINT string = environment().resourceManager
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
 output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name

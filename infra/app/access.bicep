@@ -115,8 +115,14 @@ resource workerQueueReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01
 
 // KEDA's azure-servicebus scaler reads the queue's message count through the management
 // (ATOM) endpoint, which needs the Manage right: Data Owner, the only built-in role with it.
-// It goes to a separate identity, scoped to this one queue, that the worker container
-// cannot use (identitySettings lifecycle 'None' in app/worker.bicep).
+// It goes to a separate identity that the worker container cannot use (identitySettings
+// lifecycle 'None' in app/worker.bicep), and only on this queue, where Microsoft's and KEDA's
+// examples grant it on the namespace. The queue is enough: for a rule that names one queue
+// (no `useRegex`), KEDA makes a single call, GetQueueRuntimeProperties, a GET on the queue
+// entity itself (https://<namespace>/<queue>), and a role assigned at an entity authorizes
+// requests on that entity (as a queue-level SAS rule with Manage does, which KEDA users run
+// with). Only a namespace-wide call (listing queues for `useRegex`) would need the namespace.
+// If the scaler ever reports 401 (ContainerAppSystemLogs), widen `scope` to `namespace`.
 resource scalerQueueOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(queue.id, scalerPrincipalId, roles.serviceBusDataOwner)
   scope: queue

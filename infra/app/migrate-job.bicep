@@ -1,9 +1,14 @@
-// Database migrations as a manually triggered Container Apps job.
+// Database migrations as a manually triggered Container Apps job, started by azd before it
+// deploys the worker (the worker's predeploy hook, infra/scripts/run-migrations.mjs), with
+// the worker image azd has just pushed. Both apps' new revisions therefore find the schema
+// they need, on the first deployment as on every later one.
 //
-// Why a job and not an init container of the worker: it runs once per deploy instead of
-// once per replica start (the worker scales out on queue length), its failure is visible
-// as a failed execution instead of a worker crash loop, and it runs under its own identity,
-// the only one with DDL rights, so neither app can alter the schema.
+// Why a job and not an init container: an init container runs once per replica start (the
+// worker scales out on queue length) instead of once per release; azd deploy swaps only the
+// first container's image, so an init container would keep running the previous release's
+// migrations; its failure would be a crash-looping revision instead of a failed execution
+// with its own logs; and the job runs under its own identity, the only one with DDL rights,
+// so neither app can alter the schema.
 
 @description('Name of the Container Apps job.')
 param name string
@@ -20,7 +25,7 @@ param containerAppsEnvironmentId string
 @description('Login server of the registry the image is pulled from.')
 param containerRegistryServer string
 
-@description('Worker image reference (the migrator and the role script ship in the worker image).')
+@description('Worker image reference (the migrator and the role script ship in the worker image). The migration hook sets the image of each release before it starts the job.')
 param imageName string
 
 @description('Resource id of the migration identity (Entra administrator of the PostgreSQL server).')

@@ -15,8 +15,11 @@ param containerAppsEnvironmentId string
 @description('Login server of the registry the image is pulled from.')
 param containerRegistryServer string
 
-@description('Full image reference. azd replaces it on deploy; the default is a public placeholder for the first provision.')
+@description('Full image reference. azd deploy replaces it (containers[0].image only); before the first deploy it is the placeholder.')
 param imageName string
+
+@description('True while imageName is the placeholder (main.bicep): it is told to listen on the app\'s port.')
+param placeholder bool = false
 
 @description('Resource id of the web app user-assigned identity.')
 param identityId string
@@ -74,6 +77,12 @@ param maxReplicas int
 
 var port = 3000
 
+// The placeholder (an ASP.NET sample) listens where ASPNETCORE_HTTP_PORTS says, so ingress,
+// probes and PORT are the real app's from the first revision on: azd deploy later swaps only
+// the image, and a port mismatch would fail the first revision. The variable stays until the
+// next provision after the first deploy; the Node.js server ignores it.
+var placeholderEnv = placeholder ? [{ name: 'ASPNETCORE_HTTP_PORTS', value: string(port) }] : []
+
 resource app 'Microsoft.App/containerApps@2025-01-01' = {
   name: name
   location: location
@@ -113,7 +122,7 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             cpu: json('0.5')
             memory: '1Gi'
           }
-          env: [
+          env: concat(placeholderEnv, [
             { name: 'NODE_ENV', value: 'production' }
             { name: 'APP_ENV', value: 'production' }
             { name: 'LOG_LEVEL', value: logLevel }
@@ -137,10 +146,13 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             { name: 'AUTH_OIDC_SCOPES', value: authOidcScopes }
             { name: 'AUTH_OIDC_PROVIDER_NAME', value: authOidcProviderName }
             { name: 'DOWNLOAD_URL_TTL_SECONDS', value: string(downloadUrlTtlSeconds) }
-          ]
+          ])
           // /healthz answers 503 while the database is unreachable. It drives readiness only:
           // restarting or refusing to start replicas cannot fix a database outage, so the
-          // startup and liveness probes check that the server accepts connections.
+          // startup and liveness probes check that the server accepts connections. A new
+          // revision needs the migrations applied before it turns ready: azd runs them before it
+          // deploys the worker and the web app (azure.yaml), never after. The placeholder
+          // answers /healthz with 200 too.
           probes: [
             {
               type: 'Startup'

@@ -70,6 +70,7 @@ param exportRetryMaxMs int
 param exportLockRenewalMs int
 
 @description('Graceful shutdown deadline in ms (SHUTDOWN_TIMEOUT_MS).')
+@maxValue(585000)
 param shutdownTimeoutMs int
 
 @description('pino log level.')
@@ -84,6 +85,9 @@ param maxReplicas int
 
 @description('Active queue messages per replica that KEDA aims for before adding a replica.')
 param messagesPerReplica int
+
+// The largest terminationGracePeriodSeconds Container Apps accepts.
+var maxTerminationGracePeriodSeconds = 600
 
 resource app 'Microsoft.App/containerApps@2025-01-01' = {
   name: name
@@ -124,8 +128,9 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
     }
     template: {
       // SIGTERM drains in-flight exports within SHUTDOWN_TIMEOUT_MS; the platform waits a
-      // little longer before SIGKILL so the drain can finish and the clients close.
-      terminationGracePeriodSeconds: (shutdownTimeoutMs / 1000) + 15
+      // little longer before SIGKILL so the drain can finish and the clients close. Container
+      // Apps accepts at most 600 s (main.bicep caps shutdownTimeoutMs to match).
+      terminationGracePeriodSeconds: min((shutdownTimeoutMs / 1000) + 15, maxTerminationGracePeriodSeconds)
       containers: [
         {
           name: 'worker'
@@ -166,7 +171,9 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             custom: {
               type: 'azure-servicebus'
               // Managed identity instead of a connection string: no SAS key exists
-              // (the namespace has disableLocalAuth).
+              // (the namespace has disableLocalAuth). The rule names one queue and no
+              // `useRegex`, so KEDA only reads that queue's runtime properties, which the
+              // queue-scoped role in app/access.bicep allows.
               identity: scalerIdentityId
               metadata: {
                 namespace: serviceBusNamespaceName

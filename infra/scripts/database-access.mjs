@@ -26,24 +26,31 @@ const APP_PRIVILEGES = {
   worker: "SELECT, INSERT, UPDATE, DELETE",
 };
 
+/** @param {string} name */
 function requireEnv(name) {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is required`);
   return value;
 }
 
+/** @param {string} name */
 function quoteIdent(name) {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
 const credential = new DefaultAzureCredential();
 
-/** One JSON line per event, like the apps' pino output, so Log Analytics parses it alike. */
+/**
+ * One JSON line per event, like the apps' pino output, so Log Analytics parses it alike.
+ * @param {"info" | "error"} level
+ * @param {Record<string, unknown>} fields
+ */
 function log(level, fields) {
   const stream = level === "error" ? process.stderr : process.stdout;
   stream.write(`${JSON.stringify({ level, time: Date.now(), name: "database-access", ...fields })}\n`);
 }
 
+/** @param {URL} url */
 async function connect(url) {
   const client = new pg.Client({
     connectionString: url.toString(),
@@ -53,6 +60,12 @@ async function connect(url) {
   return client;
 }
 
+/** @typedef {{ role: string, principalId: string, privileges: string }} AppAccess */
+
+/**
+ * @param {URL} databaseUrl
+ * @param {AppAccess[]} apps
+ */
 async function prepare(databaseUrl, apps) {
   const databaseName = decodeURIComponent(databaseUrl.pathname.slice(1));
   const adminUrl = new URL(databaseUrl);
@@ -82,6 +95,10 @@ async function prepare(databaseUrl, apps) {
   }
 }
 
+/**
+ * @param {URL} databaseUrl
+ * @param {AppAccess[]} apps
+ */
 async function grant(databaseUrl, apps) {
   const client = await connect(databaseUrl);
   try {
