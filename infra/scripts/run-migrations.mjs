@@ -10,6 +10,9 @@
 //   SERVICE_WORKER_IMAGE_NAME        the image to migrate with (azd sets it when it pushes)
 //   AZURE_TENANT_ID                  optional: the tenant to get the token from
 //   AZURE_RESOURCE_MANAGER_ENDPOINT  optional: the cloud's Resource Manager (main.bicep output)
+//   MIGRATION_TIMEOUT_MINUTES        optional: how long to wait for the execution, 1-30,
+//                                    default 15 (azd gives a service's whole deployment, this
+//                                    hook included, 20 minutes unless told otherwise)
 //
 // It signs in the way azd does (`azd auth token`), so azd's own login is enough, including the
 // federated login of a CI run that has no Azure CLI session. Plain JavaScript with Node's
@@ -24,6 +27,7 @@ export const APP_API_VERSION = "2025-01-01";
 export const MIGRATE_CONTAINER = "migrate";
 
 const PUBLIC_RESOURCE_MANAGER = "https://management.azure.com/";
+const DEFAULT_TIMEOUT_MINUTES = 15;
 const SUCCEEDED = "Succeeded";
 const FAILED_EXECUTION = new Set(["Failed", "Stopped", "Degraded"]);
 const FAILED_OPERATION = new Set(["Failed", "Canceled", "Cancelled"]);
@@ -38,7 +42,7 @@ export class MigrationError extends Error {}
  * @property {Record<string, string | undefined>} env
  * @property {(line: string) => void} [log]
  * @property {number} [pollIntervalMs] time between two looks at the execution
- * @property {number} [timeoutMs] overall deadline (the job's replicaTimeout is 30 minutes)
+ * @property {number} [timeoutMs] overall deadline; default MIGRATION_TIMEOUT_MINUTES
  * @property {number} [requestTimeoutMs] deadline of one HTTP request
  * @property {(scope: string, tenantId: string | undefined) => Promise<AccessToken>} [getToken]
  */
@@ -53,6 +57,7 @@ export class MigrationError extends Error {}
  * @property {string} image
  * @property {string | undefined} tenantId
  * @property {URL} resourceManager
+ * @property {number} timeoutMinutes
  */
 
 /**
@@ -99,8 +104,15 @@ export function readSettings(env) {
     }
   }
 
+  const timeoutText = env.MIGRATION_TIMEOUT_MINUTES?.trim();
+  const timeoutMinutes = timeoutText ? Number(timeoutText) : DEFAULT_TIMEOUT_MINUTES;
+  // At most the job's own replicaTimeout (infra/app/migrate-job.bicep): no point waiting longer.
+  if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 1 || timeoutMinutes > 30) {
+    problems.push("MIGRATION_TIMEOUT_MINUTES must be a whole number of minutes from 1 to 30");
+  }
+
   if (problems.length > 0) throw new MigrationError(`cannot run the migrations:\n  ${problems.join("\n  ")}`);
-  return { subscriptionId, resourceGroup, jobName, image, tenantId, resourceManager };
+  return { subscriptionId, resourceGroup, jobName, image, tenantId, resourceManager, timeoutMinutes };
 }
 
 /**
@@ -141,6 +153,10 @@ export function getAzdToken(scope, tenantId) {
 /** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** @param {number} ms */
+const describeDuration = (ms) =>
+  ms >= 60_000 ? `${Math.round(ms / 60_000)} minutes` : `${Math.round(ms / 1000)} s`;
+
 /**
  * Points the migration job at the new worker image, runs it once and waits for the result.
  * Resolves with the execution name when the migrations succeeded; throws MigrationError when
@@ -153,11 +169,11 @@ export async function runMigrations(options) {
     env,
     log = (line) => process.stdout.write(`${line}\n`),
     pollIntervalMs = 10_000,
-    timeoutMs = 35 * 60_000,
     requestTimeoutMs = 60_000,
     getToken = getAzdToken,
   } = options;
   const settings = readSettings(env);
+  const timeoutMs = options.timeoutMs ?? settings.timeoutMinutes * 60_000;
   const deadline = Date.now() + timeoutMs;
   const scope = new URL(".default", settings.resourceManager).toString();
 
@@ -258,7 +274,7 @@ export async function runMigrations(options) {
       }
       await sleep(pollIntervalMs);
     }
-    throw new MigrationError(`${what} did not finish within ${Math.round(timeoutMs / 60_000)} minutes`);
+    throw new MigrationError(`${what} did not finish within ${describeDuration(timeoutMs)}`);
   };
 
   const jobPath =
@@ -317,7 +333,7 @@ export async function runMigrations(options) {
   }
   throw new MigrationError(
     `migration execution ${execution} was still ${lastStatus || "starting"} after ` +
-      `${Math.round(timeoutMs / 60_000)} minutes; it goes on in Azure (job ${settings.jobName}), ` +
+      `${describeDuration(timeoutMs)}; it goes on in Azure (job ${settings.jobName}), ` +
       "and azd stops before updating the apps",
   );
 }

@@ -443,6 +443,8 @@ describe("the migration job", () => {
     expect(job).toMatch(/name: 'DATABASE_AUTH', value: 'entra'/);
     expect(job).toMatch(/name: 'AZURE_CLIENT_ID', value: identityClientId/);
     expect(job).toMatch(/triggerType: 'Manual'/);
+    // the hook waits at most 30 minutes (MIGRATION_TIMEOUT_MINUTES): the job's own bound
+    expect(job).toMatch(/replicaTimeout: 1800\n/);
     expect(bicep("main.bicep")).toMatch(
       /imageName: workerImage\n\s+identityId: migrateIdentity\.outputs\.id/,
     );
