@@ -8,27 +8,32 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
-for (const group of ["apps", "packages"]) {
-  for (const name of readdirSync(join(root, group))) {
-    const dir = join(root, group, name);
-    if (!existsSync(join(dir, "package.json"))) continue;
-    const scripts = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).scripts ?? {};
-    if (!scripts.test?.includes("vitest")) continue;
-    const resultsDir = join(dir, "test-results");
-    // vitest.json (unit + integration) and, where a package has them, vitest-e2e.json (browser).
-    const reports = existsSync(resultsDir)
-      ? readdirSync(resultsDir).filter((file) => /^vitest.*\.json$/.test(file))
-      : [];
-    if (reports.length === 0) {
-      missing.push(`${group}/${name}`);
-      continue;
-    }
-    for (const file of reports) {
-      const json = JSON.parse(readFileSync(join(resultsDir, file), "utf8"));
-      passed += json.numPassedTests;
-      failed += json.numFailedTests;
-      skipped += json.numPendingTests + (json.numTodoTests ?? 0);
-    }
+// Every workspace of the root package.json: "apps/*", "packages/*" and single folders ("infra").
+const workspaces = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).workspaces.flatMap(
+  (pattern) =>
+    pattern.endsWith("/*")
+      ? readdirSync(join(root, pattern.slice(0, -2))).map((name) => `${pattern.slice(0, -2)}/${name}`)
+      : [pattern],
+);
+for (const workspace of workspaces) {
+  const dir = join(root, workspace);
+  if (!existsSync(join(dir, "package.json"))) continue;
+  const scripts = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).scripts ?? {};
+  if (!scripts.test?.includes("vitest")) continue;
+  const resultsDir = join(dir, "test-results");
+  // vitest.json (unit + integration) and, where a package has them, vitest-e2e.json (browser).
+  const reports = existsSync(resultsDir)
+    ? readdirSync(resultsDir).filter((file) => /^vitest.*\.json$/.test(file))
+    : [];
+  if (reports.length === 0) {
+    missing.push(workspace);
+    continue;
+  }
+  for (const file of reports) {
+    const json = JSON.parse(readFileSync(join(resultsDir, file), "utf8"));
+    passed += json.numPassedTests;
+    failed += json.numFailedTests;
+    skipped += json.numPendingTests + (json.numTodoTests ?? 0);
   }
 }
 if (missing.length > 0) {
