@@ -32,6 +32,7 @@ const SUCCEEDED = "Succeeded";
 const FAILED_EXECUTION = new Set(["Failed", "Stopped", "Degraded"]);
 const FAILED_OPERATION = new Set(["Failed", "Canceled", "Cancelled"]);
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+const THROTTLED = new Set([429]);
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** A problem the operator can fix; printed without a stack trace. */
@@ -189,7 +190,9 @@ export async function runMigrations(options) {
 
   /**
    * One Resource Manager request, retried on throttling and transient failures until the
-   * deadline. Relative paths are resolved against the Resource Manager endpoint.
+   * deadline; a POST (starting an execution) only on throttling, which refuses a request
+   * before acting on it, so a lost answer never starts the job twice. Relative paths are
+   * resolved against the Resource Manager endpoint.
    * @param {string} method
    * @param {string} pathOrUrl
    * @param {unknown} [body]
@@ -200,6 +203,7 @@ export async function runMigrations(options) {
     if (url.origin !== settings.resourceManager.origin) {
       throw new MigrationError(`refusing to send the token to ${url.origin}`);
     }
+    const retryable = method === "POST" ? THROTTLED : RETRYABLE_STATUS;
     for (let attempt = 1; ; attempt++) {
       /** @type {Response} */
       let response;
@@ -215,7 +219,7 @@ export async function runMigrations(options) {
         });
       } catch (err) {
         if (err instanceof MigrationError) throw err;
-        if (attempt < 5 && Date.now() < deadline) {
+        if (method !== "POST" && attempt < 5 && Date.now() < deadline) {
           await sleep(Math.min(2 ** attempt * 1000, 30_000));
           continue;
         }
@@ -229,7 +233,7 @@ export async function runMigrations(options) {
       } catch {
         json = null;
       }
-      if (RETRYABLE_STATUS.has(response.status) && attempt < 5 && Date.now() < deadline) {
+      if (retryable.has(response.status) && attempt < 5 && Date.now() < deadline) {
         const retryAfter = Number(response.headers.get("retry-after"));
         await sleep(
           Number.isFinite(retryAfter) && retryAfter > 0

@@ -263,6 +263,16 @@ describe("the migration hook", () => {
     expect(arm.requests.filter((r) => r.method === "GET" && r.path === JOB_PATH)).toHaveLength(2);
   });
 
+  it("does not start the job a second time when starting it fails on the server's side", async () => {
+    arm
+      .on(`GET ${JOB_PATH}`, reply(200, jobBody(NEW_IMAGE)))
+      .on(`POST ${JOB_PATH}/start`, reply(500, { error: { code: "InternalServerError", message: "oops" } }));
+    await expect(run(settings()).promise).rejects.toThrow(
+      /POST .*\/start answered InternalServerError: oops/,
+    );
+    expect(arm.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+  });
+
   it("fails, naming the execution and where its logs are, when the migrations fail", async () => {
     arm
       .on(`GET ${JOB_PATH}`, reply(200, jobBody(NEW_IMAGE)))
