@@ -7,7 +7,7 @@
 // source (apps/web, apps/worker), which a package must never do: nothing imports it.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { REPORT_REQUESTS_QUEUE, REPORTS_CONTAINER } from "@reports/contracts";
+import { REPORT_REQUESTS_QUEUE, REPORT_REQUESTS_QUEUE_SETTINGS, REPORTS_CONTAINER } from "@reports/contracts";
 import { parseConfig } from "@reports/runtime";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -43,6 +43,15 @@ const mainParam = (name: string): BicepParam => {
   if (param === undefined) throw new Error(`main.bicep has no param ${name}`);
   return param;
 };
+
+/** Milliseconds of a Bicep ISO 8601 duration literal such as 'PT5M', 'PT1H' or 'P1D'. */
+function isoDurationMs(text: string | undefined): number {
+  const value = stringLiteral(text) ?? "";
+  const match = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(value);
+  if (!match || value === "P" || value.endsWith("T")) throw new Error(`not an ISO 8601 duration: ${text}`);
+  const [days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0));
+  return (((days! * 24 + hours!) * 60 + minutes!) * 60 + seconds!) * 1000;
+}
 
 /** Representative values for what a Bicep module passes in at deployment time. */
 const GUID = "00000000-0000-4000-8000-000000000001";
@@ -171,14 +180,39 @@ describe("names and numbers the code and the infrastructure share", () => {
     expect(bicep("app/web.bicep")).toMatch(/name: 'BLOB_CONTAINER', value: blobContainer/);
   });
 
-  it("feeds the queue's maxDeliveryCount and the worker's EXPORT_MAX_DELIVERIES from one parameter whose default is the worker's", () => {
+  it("feeds the queue's maxDeliveryCount and the worker's EXPORT_MAX_DELIVERIES from one parameter whose default is the contracts' count", () => {
     expect(main).toMatch(/maxDeliveryCount: exportMaxDeliveries/);
     expect(main).toMatch(/exportMaxDeliveries: exportMaxDeliveries/);
     expect(bicep("app/worker.bicep")).toMatch(
       /name: 'EXPORT_MAX_DELIVERIES', value: string\(exportMaxDeliveries\)/,
     );
-    const workerDefault = ZWorkerEnv.shape.EXPORT_MAX_DELIVERIES.parse(undefined);
-    expect(Number(mainParam("exportMaxDeliveries").defaultText)).toBe(workerDefault);
+    const count = REPORT_REQUESTS_QUEUE_SETTINGS.maxDeliveryCount;
+    expect(Number(mainParam("exportMaxDeliveries").defaultText)).toBe(count);
+    // and the worker's own default is that count too
+    expect(ZWorkerEnv.shape.EXPORT_MAX_DELIVERIES.parse(undefined)).toBe(count);
+  });
+
+  it("declares the queue with the contracts' settings (durations as ISO 8601 defaults)", () => {
+    const settings = REPORT_REQUESTS_QUEUE_SETTINGS;
+    expect(isoDurationMs(mainParam("queueLockDuration").defaultText)).toBe(settings.lockDurationMs);
+    expect(isoDurationMs(mainParam("duplicateDetectionWindow").defaultText)).toBe(
+      settings.duplicateDetectionHistoryTimeWindowMs,
+    );
+    expect(isoDurationMs(mainParam("queueMessageTimeToLive").defaultText)).toBe(
+      settings.defaultMessageTimeToLiveMs,
+    );
+    const queue = bicep("core/messaging/servicebus.bicep");
+    expect(queue).toMatch(/lockDuration: lockDuration\n/);
+    expect(queue).toMatch(/duplicateDetectionHistoryTimeWindow: duplicateDetectionWindow\n/);
+    expect(queue).toMatch(/defaultMessageTimeToLive: messageTimeToLive\n/);
+    expect(queue).toMatch(/maxDeliveryCount: maxDeliveryCount\n/);
+    expect(queue).toContain(`requiresDuplicateDetection: ${settings.requiresDuplicateDetection}\n`);
+    expect(queue).toContain(
+      `deadLetteringOnMessageExpiration: ${settings.deadLetteringOnMessageExpiration}\n`,
+    );
+    expect(main).toMatch(/lockDuration: queueLockDuration/);
+    expect(main).toMatch(/duplicateDetectionWindow: duplicateDetectionWindow/);
+    expect(main).toMatch(/messageTimeToLive: queueMessageTimeToLive/);
   });
 });
 

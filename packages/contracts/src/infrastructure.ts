@@ -2,7 +2,7 @@
  * Names and settings the code shares with the infrastructure, defined once. The runtime
  * configuration defaults to them (packages/azure: SERVICEBUS_QUEUE, BLOB_CONTAINER; the
  * worker: EXPORT_MAX_DELIVERIES), the local stack declares its queue with them, and the
- * infra-consistency tests hold infra/main.bicep to them.
+ * consistency test (infra/test/consistency.test.ts) holds the Bicep to them.
  */
 
 /** Service Bus queue carrying export requests from the outbox relay to the worker. */
