@@ -2,6 +2,7 @@ export { type CreateDbOptions, createDb, type Db } from "./client.ts";
 export type { Album, Artist, OutboxMessage, Rating, Report } from "./generated/prisma/client.ts";
 export { Prisma, PrismaClient } from "./generated/prisma/client.ts";
 export { ReportKind, ReportStatus } from "./generated/prisma/enums.ts";
+export { assertDatabaseReachable, describeDatabaseUrl } from "./reachability.ts";
 
 /**
  * LISTEN/NOTIFY channel the accepting transaction notifies after inserting an outbox row,

@@ -19,6 +19,8 @@ export interface StartAzuriteOptions {
   log?: Logger;
   /** Echo Azurite's output with a prefix. */
   echo?: boolean;
+  /** Gives up waiting (and stops Azurite) when aborted. */
+  signal?: AbortSignal;
 }
 
 export interface RunningAzurite {
@@ -40,19 +42,20 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
   const main = require.resolve("azurite/dist/src/blob/main.js");
   const managed = spawnManaged({
     name: "azurite",
-    command: process.execPath,
-    args: [
-      main,
-      "--blobHost",
-      host,
-      "--blobPort",
-      String(options.port ?? 0),
-      "--location",
-      dataDir,
-      "--disableTelemetry",
-      "--skipApiVersionCheck",
-      "--loose",
-    ],
+    run: {
+      node: [
+        main,
+        "--blobHost",
+        host,
+        "--blobPort",
+        String(options.port ?? 0),
+        "--location",
+        dataDir,
+        "--disableTelemetry",
+        "--skipApiVersionCheck",
+        "--loose",
+      ],
+    },
     cwd: dataDir,
     env: { ...process.env },
     log,
@@ -63,10 +66,12 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
     const line = await waitForLine(managed, (l) => /successfully listens on http:\/\/[^:]+:\d+/.test(l), {
       timeoutMs: 30_000,
       what: "Azurite to listen",
+      signal: options.signal,
     });
     port = Number(/:(\d+)\s*$/.exec(line.trim())?.[1]);
   } catch (err) {
     await managed.stop(2_000);
+    if (options.signal?.aborted) throw err;
     throw new Error(`Azurite did not start: ${(err as Error).message}`);
   }
   const blobEndpoint = `http://${host}:${port}/${AZURITE_ACCOUNT}`;

@@ -1,17 +1,23 @@
-import { join, resolve } from "node:path";
 import { BASE_ENV_FIELDS, zPort, zPositiveInt, zPostgresUrl } from "@reports/runtime";
+import { DEFAULT_LOCAL_STATE_DIR } from "@reports/runtime/local-stack";
 import { z } from "zod";
+
+export { REPO_ROOT, resolveStateDir, stackEnvFile } from "@reports/runtime/local-stack";
+
+/** The web app's port when neither WEB_PORT nor PORT is set. */
+export const DEFAULT_WEB_PORT = 3000;
 
 /**
  * What `npm start` reads. Every component is replaceable: when DATABASE_URL, a Blob setting
  * or a Service Bus setting is present, that service is used and the embedded one is not
- * started. Ports default to 0 ("any free port") except the web app's, which prefers 3000
- * and falls back to a free port when 3000 is taken.
+ * started. Ports default to 0 ("any free port") except the web app's (see `chooseWebPort`).
  */
 export const ZLocalStackEnv = z.object({
   ...BASE_ENV_FIELDS,
-  LOCAL_STATE_DIR: z.string().default(".local"),
-  WEB_PORT: zPort.default(3000),
+  LOCAL_STATE_DIR: z.string().default(DEFAULT_LOCAL_STATE_DIR),
+  WEB_PORT: zPort.optional(),
+  /** The usual variable of Node.js servers (and Next.js's own); WEB_PORT wins over it. */
+  PORT: zPort.optional(),
   POSTGRES_PORT: zPort.default(0),
   AZURITE_PORT: zPort.default(0),
   SERVICEBUS_PORT: zPort.default(0),
@@ -27,18 +33,11 @@ export const ZLocalStackEnv = z.object({
 });
 export type TLocalStackEnv = z.infer<typeof ZLocalStackEnv>;
 
-/** The repository root, whatever the current directory. */
-export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
-
-/** The state folder `LOCAL_STATE_DIR` names; a relative path is taken from the repository root. */
-export function resolveStateDir(localStateDir: string): string {
-  return resolve(REPO_ROOT, localStateDir);
-}
-
 /**
- * The running stack's resolved settings in its state folder (`set -a; . <file>`); the
- * repository's scripts (`npm run token`) read it to reach that stack.
+ * The web app's port: WEB_PORT, else PORT, else 3000. WEB_PORT is the stack's own setting
+ * and so wins; PORT is honoured because it is what Node.js servers (Next.js included) read,
+ * and `PORT=4000 npm start` should mean what it says. 0 means any free port.
  */
-export function stackEnvFile(stateDir: string): string {
-  return join(stateDir, "stack.env");
+export function chooseWebPort(env: Pick<TLocalStackEnv, "WEB_PORT" | "PORT">): number {
+  return env.WEB_PORT ?? env.PORT ?? DEFAULT_WEB_PORT;
 }
