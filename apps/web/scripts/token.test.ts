@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { createAuthVerifier } from "@reports/api";
+import { stackEnvFile, writeDotenv } from "@reports/runtime/local-stack";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -18,13 +19,22 @@ function shellEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return env;
 }
 
-/** `npm run token -- --user <user>` as npm runs it: in apps/web, through tsx. */
-async function printToken(user: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", "scripts/token.ts", "--user", user], {
+/** `npm run token -- <args>` as npm runs it: in apps/web, through tsx. */
+async function runToken(args: string[], env: NodeJS.ProcessEnv) {
+  return run(process.execPath, ["--import", "tsx", "scripts/token.ts", ...args], {
     cwd: WEB_DIR,
     env,
     timeout: 60_000,
-  });
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (err: { code: number; stdout: string; stderr: string }) => err,
+  );
+}
+
+async function printToken(user: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const { code, stdout, stderr } = await runToken(["--user", user], env);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
   return stdout.trim().split("\n").at(-1)!;
 }
 
@@ -33,9 +43,11 @@ describe("npm run token", () => {
 
   beforeEach(async () => {
     stateDir = await mkdtemp(join(tmpdir(), "token-state-"));
-    await writeFile(
-      join(stateDir, "stack.env"),
-      `# as npm start writes it\nAUTH_MODE="development"\nAUTH_DEV_SECRET="${SECRET}"\nAPP_ENV="development"\n`,
+    // As npm start writes it.
+    await writeDotenv(
+      stackEnvFile(stateDir),
+      { AUTH_MODE: "development", AUTH_DEV_SECRET: SECRET, APP_ENV: "development" },
+      "test",
     );
   });
   afterEach(async () => {
@@ -53,5 +65,34 @@ describe("npm run token", () => {
     const token = await printToken("bob", shellEnv({ LOCAL_STATE_DIR: relative(REPO_ROOT, stateDir) }));
     const verifier = createAuthVerifier({ mode: "development", secret: SECRET });
     await expect(verifier.verifyToken(token)).resolves.toEqual({ userId: "bob" });
+  });
+
+  it("prints its usage for --help", async () => {
+    const { code, stdout } = await runToken(["--help"], shellEnv({ LOCAL_STATE_DIR: stateDir }));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^usage: npm run -s token -- --user <name> \[--ttl <span>\]/);
+    expect(stdout).toContain("--ttl <span>");
+  });
+
+  it("answers an unknown option with what is wrong and the usage, not a stack trace", async () => {
+    const { code, stderr } = await runToken(["--users", "alice"], shellEnv({ LOCAL_STATE_DIR: stateDir }));
+    expect(code).toBe(2);
+    expect(stderr).toContain("Unknown option '--users'");
+    expect(stderr).toContain("usage: npm run -s token");
+    expect(stderr).not.toContain("ERR_PARSE_ARGS");
+  });
+
+  it.each([
+    ["alice smith", "Use letters, digits and . _ @ - only."],
+    ["a".repeat(65), "Use at most 64 characters."],
+    ["", "Enter a user name."],
+  ])("refuses the user name %j as the sign-in form does", async (user, message) => {
+    const { code, stdout, stderr } = await runToken(
+      ["--user", user],
+      shellEnv({ LOCAL_STATE_DIR: stateDir }),
+    );
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(message);
   });
 });

@@ -1,18 +1,26 @@
 // A typed tRPC client for the report API: request a report, poll until it is final, print
 // the download URL. Types come from @reports/api's AppRouter, so a wrong field or procedure
 // name fails to compile.
-//
-//   npx tsx apps/web/scripts/trpc-client-example.ts --user alice [--url http://127.0.0.1:3000] [--genre Jazz] [--limit 20]
-//
-// The token is signed with AUTH_DEV_SECRET (from the environment or the local stack's
-// stack.env in LOCAL_STATE_DIR, default .local); pass --token to use an existing one (e.g. an
-// OIDC access token).
 import { parseArgs } from "node:util";
 import { DEVELOPMENT_TOKEN_TTL, signDevelopmentToken } from "@reports/api";
 import type { AppRouter } from "@reports/api/trpc";
 import { isFinalReportStatus } from "@reports/contracts";
+import { readScriptEnv } from "@reports/runtime/local-stack";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
-import { readScriptEnv } from "./local-env.ts";
+
+const USAGE = `usage: npx tsx apps/web/scripts/trpc-client-example.ts [options]
+
+Requests a popularity report through the typed tRPC client, polls it until it is final and
+prints the download URL. By default it talks to the local stack in LOCAL_STATE_DIR (default
+.local) with a development token for --user.
+
+  --user <name>     the user to sign a development token for (default alice)
+  --token <token>   use this bearer token instead (e.g. an OpenID Connect access token)
+  --url <origin>    the app's origin (default: the running local stack's)
+  --genre <genre>   only albums of this genre
+  --limit <n>       top n albums only
+  -h, --help        this text
+`;
 
 const POLL_MIN_MS = 500;
 const POLL_MAX_MS = 5_000;
@@ -22,18 +30,38 @@ function print(line: string) {
   process.stdout.write(`${line}\n`);
 }
 
+function readArgs() {
+  try {
+    return parseArgs({
+      options: {
+        url: { type: "string" },
+        user: { type: "string", default: "alice" },
+        token: { type: "string" },
+        genre: { type: "string" },
+        limit: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+/** Where the client talks to, for the error message when nothing answers there. */
+let target: string | undefined;
+
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      url: { type: "string" },
-      user: { type: "string", default: "alice" },
-      token: { type: "string" },
-      genre: { type: "string" },
-      limit: { type: "string" },
-    },
-  });
-  const env = readScriptEnv();
-  const baseUrl = values.url ?? env.WEB_URL ?? "http://127.0.0.1:3000";
+  const values = readArgs();
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const { env, file } = await readScriptEnv();
+  const baseUrl = values.url ?? env.WEB_URL;
+  if (!baseUrl)
+    throw new Error(`no --url given and no WEB_URL in ${file}; start the local stack (npm start) first`);
+  target = baseUrl;
   let token = values.token;
   if (!token) {
     if (!env.AUTH_DEV_SECRET)
@@ -83,6 +111,10 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  const message = err instanceof Error ? err.message : String(err);
+  const unreachable = message === "fetch failed" && target !== undefined;
+  process.stderr.write(
+    `${unreachable ? `nothing answers at ${target}; is the local stack running (npm start)?` : message}\n`,
+  );
   process.exit(1);
 });

@@ -27,6 +27,15 @@ describe("development auth", () => {
     await expect(verifier.verifyAuthorization(`Bearer ${token}`)).resolves.toEqual({ userId: "alice" });
   });
 
+  it("signs only a user name the development sign-in form accepts", async () => {
+    await expect(signDevelopmentToken(SECRET, "alice smith")).rejects.toThrow(
+      'Invalid user name "alice smith": Use letters, digits and . _ @ - only.',
+    );
+    await expect(signDevelopmentToken(SECRET, "")).rejects.toThrow("Enter a user name.");
+    const token = await signDevelopmentToken(SECRET, "dave@example.com");
+    await expect(verifier.verifyToken(token)).resolves.toEqual({ userId: "dave@example.com" });
+  });
+
   it("refuses a missing header, another scheme and garbage", async () => {
     await expectUnauthorized(verifier.verifyAuthorization(undefined), /Missing Authorization/);
     await expectUnauthorized(verifier.verifyAuthorization("Basic YWxpY2U6cHc="), /Bearer scheme/);

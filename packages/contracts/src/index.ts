@@ -6,3 +6,4 @@ export * from "./report-events.ts";
 export * from "./report-files.ts";
 export * from "./report-lifecycle.ts";
 export * from "./reports.ts";
+export * from "./users.ts";

@@ -1,3 +1,4 @@
+import { USER_NAME_RULE } from "@reports/contracts";
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { AppHeader } from "../../components/app-header.tsx";
@@ -65,7 +66,7 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
                   </p>
                 ) : (
                   <p className="field-hint" id="userName-hint">
-                    Letters, digits and . _ @ - (for example alice)
+                    {USER_NAME_RULE} (for example alice)
                   </p>
                 )}
               </div>

@@ -1,18 +1,10 @@
 import { signDevelopmentToken } from "@reports/api";
-import { z } from "zod";
+import { ZDevelopmentUserName } from "@reports/contracts";
 import { serializeSessionCookie } from "../../../lib/session.ts";
 import { getWebEnv } from "../../../server/env.ts";
 import { isCrossSite, wantsSecureCookie } from "./request-checks.ts";
 
 export const dynamic = "force-dynamic";
-
-/** Who a development session is for: becomes the token's subject (the reports' owner). */
-const ZUserName = z
-  .string()
-  .trim()
-  .min(1, "Enter a user name.")
-  .max(64, "Use at most 64 characters.")
-  .regex(/^[A-Za-z0-9._@-]+$/, "Use letters, digits and . _ @ - only.");
 
 function redirect(location: string, setCookie?: string): Response {
   const headers = new Headers({ location, "cache-control": "no-store" });
@@ -30,7 +22,7 @@ export async function POST(request: Request): Promise<Response> {
   if (isCrossSite(request)) return new Response("Forbidden", { status: 403 });
   const form = await request.formData().catch(() => null);
   const raw = form?.get("userName");
-  const parsed = ZUserName.safeParse(typeof raw === "string" ? raw : "");
+  const parsed = ZDevelopmentUserName.safeParse(typeof raw === "string" ? raw : "");
   if (!parsed.success) {
     const query = new URLSearchParams({
       error: parsed.error.issues[0]?.message ?? "Enter a user name.",
