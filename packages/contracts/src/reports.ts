@@ -15,7 +15,15 @@ export const ZPopularityReportParameters = z
   .object({
     from: ZIsoDate.optional().describe("Start of the rated_at window (inclusive), YYYY-MM-DD."),
     to: ZIsoDate.optional().describe("End of the rated_at window (exclusive), YYYY-MM-DD."),
-    genre: z.string().trim().min(1).max(64).optional().describe("Only albums of this genre."),
+    genre: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        "Only albums of this genre, one of the catalogue's in any letter case (`jazz` is `Jazz`); another answers 400 naming them.",
+      ),
     minRatings: z
       .number()
       .int()

@@ -1,5 +1,6 @@
 import { EXPORT_REQUESTED_V1, ZExportRequestedV1 } from "@reports/contracts";
 import { OUTBOX_NOTIFY_CHANNEL } from "@reports/db";
+import { seedCatalogue } from "@reports/db/seed";
 import { createTestDatabase, type TestDatabase } from "@reports/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DownloadUrlSigner } from "../download-url.ts";
@@ -29,6 +30,8 @@ let testDb: TestDatabase;
 
 beforeAll(async () => {
   testDb = await createTestDatabase({ name: "api_reports" });
+  // A catalogue with every genre (a requested genre must be one of them); no ratings needed.
+  await seedCatalogue({ pool: testDb.db.pool, albums: 200, ratings: 0, seed: 1 });
 });
 
 afterAll(async () => {
@@ -65,6 +68,43 @@ describe("requestReport", () => {
       parameters: { genre: "Jazz", minRatings: 5, limit: 10 },
       requestedAt: report.createdAt,
     });
+  });
+
+  it("matches the genre without regard to letter case and keeps the catalogue's spelling", async () => {
+    const first = await requestReport({
+      db: testDb.db,
+      user: alice,
+      input: { kind: "popularity", parameters: { genre: "jazz" }, idempotencyKey: "genre-case" },
+    });
+    expect(first.report.parameters.genre).toBe("Jazz");
+    const outbox = await testDb.db.prisma.outboxMessage.findFirstOrThrow({
+      where: { correlationId: first.report.reportId },
+    });
+    expect(ZExportRequestedV1.parse(outbox.payload).parameters.genre).toBe("Jazz");
+    // The same request in another case is the same request: the key replays it.
+    const again = await requestReport({
+      db: testDb.db,
+      user: alice,
+      input: { kind: "popularity", parameters: { genre: "JAZZ" }, idempotencyKey: "genre-case" },
+    });
+    expect(again).toMatchObject({ created: false, report: { reportId: first.report.reportId } });
+  });
+
+  it("answers a genre the catalogue does not have with 400 naming the known genres", async () => {
+    const error = await rejection(
+      requestReport({
+        db: testDb.db,
+        user: alice,
+        input: { kind: "popularity", parameters: { genre: "Jaz" } },
+      }),
+    );
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(error.httpStatus).toBe(400);
+    expect(error.detail).toMatch(/^Unknown genre "Jaz"\. Known genres: Blues, Classical, .*Jazz.*, Soul\.$/);
+    expect(error.fieldErrors).toEqual([{ field: "parameters.genre", message: error.detail }]);
+    expect(
+      await testDb.db.prisma.report.count({ where: { parameters: { path: ["genre"], equals: "Jaz" } } }),
+    ).toBe(0);
   });
 
   it("notifies the outbox channel when the transaction commits", async () => {

@@ -19,6 +19,7 @@ import { z } from "zod";
 import type { AuthUser } from "../auth.ts";
 import type { DownloadUrlSigner } from "../download-url.ts";
 import { AppError, parseInput } from "../errors.ts";
+import { resolveGenre } from "./catalogue.ts";
 
 /** The columns a report resource is built from. */
 export const REPORT_SELECT = {
@@ -111,6 +112,11 @@ export interface RequestReportArgs {
   input: z.input<typeof ZRequestReportInput>;
   /** W3C trace context of the accepting request, carried to the worker. */
   traceparent?: string | undefined;
+  /**
+   * Where the parameters sit in the caller's own input, for the field errors found here:
+   * `parameters` (tRPC, the default) or nowhere (REST, whose body is the parameters).
+   */
+  parametersPrefix?: readonly string[];
 }
 
 export interface RequestReportResult {
@@ -129,8 +135,17 @@ export async function requestReport({
   user,
   input,
   traceparent,
+  parametersPrefix = ["parameters"],
 }: RequestReportArgs): Promise<RequestReportResult> {
-  const { kind, parameters, idempotencyKey }: TRequestReportInput = parseInput(ZRequestReportInput, input);
+  const parsed: TRequestReportInput = parseInput(ZRequestReportInput, input);
+  const { kind, idempotencyKey } = parsed;
+  // The catalogue's spelling, so that "jazz" and "Jazz" are one report (and one idempotent replay).
+  const parameters = parsed.parameters.genre
+    ? {
+        ...parsed.parameters,
+        genre: await resolveGenre(db, parsed.parameters.genre, [...parametersPrefix, "genre"].join(".")),
+      }
+    : parsed.parameters;
 
   if (idempotencyKey) {
     const existing = await findByIdempotencyKey(db, user.userId, idempotencyKey);

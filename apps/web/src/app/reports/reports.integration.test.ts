@@ -1,5 +1,6 @@
 import { isValidTraceparent } from "@reports/api";
 import { ZProblem, ZReport, ZReportAccepted, ZReportPage } from "@reports/contracts";
+import { seedCatalogue } from "@reports/db/seed";
 import { createTestDatabase, type TestDatabase } from "@reports/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setDeps } from "../../server/deps.ts";
@@ -14,6 +15,8 @@ let bobToken: string;
 
 beforeAll(async () => {
   testDb = await createTestDatabase({ name: "web_reports" });
+  // Every genre in the catalogue (a requested genre must be one of them); no ratings needed.
+  await seedCatalogue({ pool: testDb.db.pool, albums: 200, ratings: 0, seed: 1 });
   useTestDeps(testDb.db);
   [aliceToken, bobToken] = await Promise.all([tokenFor("alice"), tokenFor("bob")]);
 });
@@ -70,6 +73,20 @@ describe("POST /reports/popularity", () => {
     });
     expect(outbox.sentAt).toBeNull();
     expect(isValidTraceparent(outbox.traceparent)).toBe(true);
+  });
+
+  it("takes a genre in any letter case as the catalogue's genre", async () => {
+    const response = await post(JSON.stringify({ genre: "jazz" }));
+    expect(response.status).toBe(202);
+    const { reportId } = ZReportAccepted.parse(await response.json());
+    const report = ZReport.parse(await (await getReport(reportId)).json());
+    expect(report.parameters.genre).toBe("Jazz");
+  });
+
+  it("answers 400 naming the known genres for a genre the catalogue does not have", async () => {
+    const problem = await expectProblem(await post(JSON.stringify({ genre: "Jaz" })), 400);
+    expect(problem.detail).toMatch(/^Unknown genre "Jaz"\. Known genres: Blues, .*Jazz.*\.$/);
+    expect(problem.errors).toEqual([{ field: "genre", message: problem.detail }]);
   });
 
   it("accepts an empty body as the default parameters", async () => {

@@ -170,7 +170,7 @@ describe("browser sign-in through the identity provider", () => {
       new Request(`${PUBLIC_URL}/reports/popularity`, {
         method: "POST",
         headers: { authorization: `Bearer ${session.value}`, "content-type": "application/json" },
-        body: JSON.stringify({ genre: "Jazz" }),
+        body: JSON.stringify({ limit: 10 }),
       }),
       undefined,
     );

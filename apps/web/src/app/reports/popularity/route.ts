@@ -14,6 +14,7 @@ export const POST = withUser(async ({ request, user, deps }) => {
     user,
     input: { kind: "popularity", parameters, idempotencyKey },
     traceparent: resolveTraceparent(request.headers.get("traceparent")),
+    parametersPrefix: [],
   });
   deps.log.info({ reportId: report.reportId, userId: user.userId, created }, "report requested");
   const body: TReportAccepted = { reportId: report.reportId, status: report.status };
