@@ -291,6 +291,8 @@ describe("the dashboard in a real browser against the local stack", () => {
     await signIn(page, "dana");
     const item = page.locator(`li[data-report-id="${reportId}"]`);
     await item.locator(".progress-text").getByText("0 of 3,000 rows").waitFor();
+    // The badge says what the API says.
+    expect(await item.locator(".badge").textContent()).toBe("Processing");
     await db.prisma.report.update({
       where: { id: reportId },
       data: { progressRows: 1_200, updatedAt: new Date() },

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setDeps } from "../server/deps.ts";
 import { BASE_URL, tokenFor, useTestDeps } from "../test/web-deps.ts";
 import { GET as trpcGet, POST as trpcPost } from "./api/trpc/[trpc]/route.ts";
-import DocsPage from "./docs/page.tsx";
+import { ApiDocs } from "./docs/api-docs.tsx";
 import { GET as openApi } from "./openapi.json/route.ts";
 
 let testDb: TestDatabase;
@@ -55,7 +55,7 @@ describe("API documentation", () => {
   });
 
   it("renders every operation and schema as plain HTML without scripts", () => {
-    const html = renderToStaticMarkup(<DocsPage />);
+    const html = renderToStaticMarkup(<ApiDocs origin="http://127.0.0.1:4300" />);
     for (const text of [
       "/reports/popularity",
       "/reports/{reportId}",
@@ -66,5 +66,21 @@ describe("API documentation", () => {
       expect(html).toContain(text);
     }
     expect(html).not.toContain("<script");
+  });
+
+  it("shows its examples for the origin it is served from", () => {
+    const html = renderToStaticMarkup(<ApiDocs origin="http://127.0.0.1:4300" />);
+    expect(html).toContain("curl -i -X POST http://127.0.0.1:4300/reports/popularity");
+    expect(html).toContain("curl -s http://127.0.0.1:4300/reports/&lt;id&gt;");
+    expect(html).not.toContain("localhost:3000");
+  });
+
+  it("renders the descriptions' Markdown: code spans, not raw backticks", () => {
+    const html = renderToStaticMarkup(<ApiDocs origin="http://127.0.0.1:4300" />);
+    expect(html).toContain("poll the URL in <code>Location</code>");
+    expect(html).toContain("<code>downloadUrl</code>");
+    // Backticks are left only in the shell examples of the quick start.
+    const outsideExamples = html.replace(/<pre>[\s\S]*?<\/pre>/g, "");
+    expect(outsideExamples).not.toContain("`");
   });
 });

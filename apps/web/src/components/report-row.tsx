@@ -140,9 +140,7 @@ export function ReportRow({ report: listed, pollAfterSeconds, newest }: ReportRo
         {report.status === "Pending" ? (
           <div className="report-body">
             <ProgressBar rowsWritten={0} totalRows={null} label="Export progress" />
-            <p className="muted report-meta">
-              Queued, waiting for a worker · {formatElapsed(report.createdAt, now)}
-            </p>
+            <p className="muted report-meta">Waiting for a worker · {formatElapsed(report.createdAt, now)}</p>
           </div>
         ) : null}
 
@@ -154,7 +152,7 @@ export function ReportRow({ report: listed, pollAfterSeconds, newest }: ReportRo
               label="Export progress"
             />
             <p className="muted report-meta">
-              Running for{" "}
+              Processing for{" "}
               <span data-testid="elapsed">{formatElapsed(report.startedAt ?? report.createdAt, now)}</span>
             </p>
           </div>
