@@ -107,13 +107,16 @@ describe("npm start", () => {
     ["SIGTERM", "when ready", /^Ready in/m],
   ] as const)(
     "leaves nothing after %s to its process group %s",
-    async (signal, _moment, pattern) => {
+    async (signal, moment, pattern) => {
       const run = start({ WEB_PORT: String(await getFreePort()) });
       await run.waitForOutput(pattern, READY_MS);
       process.kill(-run.pgid, signal);
       await run.exited;
       await run.waitUntilGone(GONE_MS);
-      expect(run.output()).toMatch(/stopped during start-up|the local stack has stopped/);
+      const output = run.output();
+      expect(output).toMatch(/stopped during start-up|the local stack has stopped/);
+      // Stopped at once after the ready line: the worker's receivers may still be attaching.
+      if (moment === "when ready") expect(output).not.toMatch(/FATAL|57P01|\bWARN\b|\bERROR\b/);
     },
     READY_MS + 2 * GONE_MS,
   );

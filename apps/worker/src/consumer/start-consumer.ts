@@ -1,6 +1,7 @@
 import type { ServiceBusClient } from "@azure/service-bus";
 import { type Closable, idempotentClose } from "@reports/runtime";
 import { type ConsumerContext, handleReportMessage } from "./handle-report-message.ts";
+import { logReceiveError } from "./receive-error.ts";
 
 export interface StartConsumerOptions extends ConsumerContext {
   serviceBus: ServiceBusClient;
@@ -24,6 +25,7 @@ export function startConsumer(options: StartConsumerOptions): Closable {
   });
   const abort = new AbortController();
   const inFlight = new Set<Promise<void>>();
+  let stopping = false;
   const subscription = receiver.subscribe(
     {
       processMessage: async (message) => {
@@ -35,10 +37,8 @@ export function startConsumer(options: StartConsumerOptions): Closable {
           inFlight.delete(handling);
         }
       },
-      processError: async ({ error, errorSource }) => {
-        // The SDK reconnects by itself; this is reported every retryDelayInMs while the
-        // broker is unreachable (docs/architecture.md, "When the broker goes away").
-        log.warn({ err: error, errorSource, queue }, "service bus receive error");
+      processError: async (args) => {
+        logReceiveError(log, args, { queue, stopping, message: "service bus receive error" });
       },
     },
     { autoCompleteMessages: false, maxConcurrentCalls: options.concurrency },
@@ -48,6 +48,7 @@ export function startConsumer(options: StartConsumerOptions): Closable {
 
   return {
     close: idempotentClose(async (deadline) => {
+      stopping = true;
       // After the drain: abort the exports still running (their queries are cancelled),
       // abandon their messages for another worker, close the receiver and the clients.
       const drainUntil = deadline.drainUntil();

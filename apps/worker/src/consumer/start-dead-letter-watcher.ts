@@ -4,6 +4,7 @@ import { type Closable, idempotentClose, type Logger, sleep } from "@reports/run
 import type pg from "pg";
 import { z } from "zod";
 import { decodeMessageBody } from "./parse-report-message.ts";
+import { logReceiveError } from "./receive-error.ts";
 import { failReport } from "./report-store.ts";
 
 const ZReportId = z.uuid();
@@ -79,8 +80,9 @@ export function startDeadLetterWatcher(options: {
           await receiver.abandonMessage(message).catch(() => {});
         }
       },
-      processError: async ({ error, errorSource }) => {
-        log.warn({ err: error, errorSource, queue }, "service bus dead-letter receive error");
+      processError: async (args) => {
+        const stopping = abort.signal.aborted;
+        logReceiveError(log, args, { queue, stopping, message: "service bus dead-letter receive error" });
       },
     },
     { autoCompleteMessages: false, maxConcurrentCalls: 1 },
