@@ -40,8 +40,9 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
           {development ? (
             <form method="post" action="/api/session" className="signin-form" noValidate>
               <p className="muted">
-                Development sign-in for the local stack: any user name works, and you see only the reports
-                made under that name. Production uses the organisation&apos;s identity provider instead.
+                Development sign-in for the local stack: a user name is all it asks (no password), and you see
+                only the reports made under that name. Production uses the organisation&apos;s identity
+                provider instead.
               </p>
               <div className={error ? "field field-invalid" : "field"}>
                 <label htmlFor="userName">User name</label>
