@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +6,7 @@ import { getFreePort } from "@reports/runtime";
 import { readDotenv } from "@reports/runtime/local-stack";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../src/config.ts";
-import { type NpmStart, pidOf, startNpmStart } from "./npm-start.ts";
+import { type NpmStart, pidOf, plainShellEnv, startNpmStart } from "./npm-start.ts";
 
 // `npm start` as a user runs it, stopped every way a user (or their terminal) stops it. The
 // check is the process table: every process of a run carries a marker variable in its
@@ -17,6 +17,9 @@ const READY_MS = 180_000;
 const GONE_MS = 60_000;
 
 const ESC = "\u001b";
+
+/** What `npm start` runs (packages/local-stack's start script): the process a user stops. */
+const NPM_START = "packages/local-stack/src/main.ts";
 
 describe("npm start", () => {
   let stateDir: string;
@@ -55,6 +58,18 @@ describe("npm start", () => {
     await rm(stateDir, { recursive: true, force: true });
   });
 
+  /** A repository script run as from a second terminal: the state folder is all it is told. */
+  const runScript = (command: string, args: string[]) =>
+    new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      execFile(
+        command,
+        args,
+        { cwd: REPO_ROOT, env: plainShellEnv({ LOCAL_STATE_DIR: stateDir }), timeout: 120_000 },
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${command} ${args.join(" ")}: ${stderr}`)) : resolve({ stdout, stderr }),
+      );
+    });
+
   it(
     "serves on PORT, refuses a second start in its folder, and stops in order on Ctrl-C leaving nothing",
     async () => {
@@ -70,9 +85,29 @@ describe("npm start", () => {
       expect(await second.exited).not.toBe(0);
       expect(second.output()).toContain(`Another local stack is running in ${stateDir}`);
       expect(second.output()).toContain(webUrl);
-      expect(second.output()).toContain(`pid ${pidOf(first, "src/main.ts")}`);
+      expect(second.output()).toContain(`pid ${pidOf(first, NPM_START)}`);
       await second.waitUntilGone(GONE_MS);
       expect((await fetch(`${webUrl}/healthz`)).status).toBe(200);
+
+      // The README's scripts, from a shell that knows only the state folder (no stack.env sourced).
+      const token = (await runScript("npm", ["run", "-s", "token", "--", "--user", "alice"])).stdout
+        .trim()
+        .split("\n")
+        .at(-1)!;
+      const accepted = await fetch(`${webUrl}/reports/popularity`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ genre: "jazz", limit: 5 }),
+      });
+      expect(accepted.status).toBe(202);
+      const example = await runScript("npx", [
+        "tsx",
+        "apps/web/scripts/trpc-client-example.ts",
+        "--limit",
+        "3",
+      ]);
+      expect(example.stdout).toMatch(/completed in .* s: 3 rows/);
+      expect((await runScript("npm", ["run", "db:migrate"])).stdout).toContain("no pending migrations");
 
       // Ctrl-C: the terminal signals npm start's whole process group.
       // (npm itself then ends by that signal, as a shell expects; the stack says it stopped.)
@@ -126,7 +161,7 @@ describe("npm start", () => {
     async () => {
       const run = start({ WEB_PORT: String(await getFreePort()) });
       await run.waitForOutput(/^Ready in/m, READY_MS);
-      process.kill(pidOf(run, "src/main.ts"), "SIGKILL");
+      process.kill(pidOf(run, NPM_START), "SIGKILL");
       await run.waitUntilGone(GONE_MS);
       expect(run.output()).toContain("the local stack has stopped");
     },
@@ -138,7 +173,7 @@ describe("npm start", () => {
     async () => {
       const run = start({ WEB_PORT: String(await getFreePort()) });
       await run.waitForOutput(/^Ready in/m, READY_MS);
-      process.kill(pidOf(run, "local-stack/src/supervisor.ts"), "SIGKILL");
+      process.kill(pidOf(run, "packages/local-stack/src/supervisor.ts"), "SIGKILL");
       expect(await run.exited).not.toBe(0);
       await run.waitUntilGone(GONE_MS);
       expect(run.output()).toContain("supervisor was killed (SIGKILL)");

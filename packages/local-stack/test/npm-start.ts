@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { resolve } from "node:path";
 import { REPO_ROOT } from "../src/config.ts";
 
 /** The variable every process of one test run of `npm start` inherits: how we find them all. */
@@ -15,6 +16,10 @@ const SHELL_SETTINGS = [
   "SERVICEBUS_NAMESPACE",
   "WEB_PORT",
   "PORT",
+  "WEB_URL",
+  "AUTH_DEV_SECRET",
+  "AUTH_MODE",
+  "APP_ENV",
   "LOCAL_STATE_DIR",
   "NO_COLOR",
   "FORCE_COLOR",
@@ -26,6 +31,13 @@ const SHELL_SETTINGS = [
   "VITEST_POOL_ID",
   "NODE_ENV",
 ];
+
+/** A shell with none of the settings that change what npm start and the scripts do, plus `env`. */
+export function plainShellEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const shell: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of SHELL_SETTINGS) delete shell[name];
+  return { ...shell, ...env };
+}
 
 export interface NpmStart {
   /** Process group of `npm start` (a terminal's foreground group). */
@@ -47,6 +59,8 @@ export interface NpmStart {
 export interface StackProcess {
   pid: number;
   command: string;
+  /** Its working directory (relative script paths are relative to it). */
+  cwd: string;
 }
 
 /** Processes whose environment holds `name=value` (Linux /proc). */
@@ -60,7 +74,7 @@ export function processesWithEnv(name: string, value: string): StackProcess[] {
       const environ = readFileSync(`/proc/${entry}/environ`, "latin1").split("\0");
       if (!environ.includes(needle)) continue;
       const command = readFileSync(`/proc/${entry}/cmdline`, "latin1").replaceAll("\0", " ").trim();
-      found.push({ pid: Number(entry), command });
+      found.push({ pid: Number(entry), command, cwd: readlinkSync(`/proc/${entry}/cwd`) });
     } catch {
       // gone meanwhile, or not ours to read
     }
@@ -77,11 +91,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export function startNpmStart(env: Record<string, string>): NpmStart {
   const run = randomUUID();
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of SHELL_SETTINGS) delete base[name];
   const child = spawn("npm", ["start"], {
     cwd: REPO_ROOT,
-    env: { ...base, ...env, [MARKER]: run },
+    env: { ...plainShellEnv(env), [MARKER]: run },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -157,11 +169,18 @@ export function startNpmStart(env: Record<string, string>): NpmStart {
   };
 }
 
-/** The pid of the Node.js process running `script` (a path fragment) among this run's processes. */
+/**
+ * The pid of the Node.js process running `script` (a path from the repository root) among
+ * this run's processes; the worker's src/main.ts is not npm start's.
+ */
 export function pidOf(run: NpmStart, script: string): number {
+  const path = resolve(REPO_ROOT, script);
   const found = run
     .processes()
-    .find((p) => /^\S*node /.test(p.command) && p.command.split(" ").some((word) => word.endsWith(script)));
+    .find(
+      (p) =>
+        /^\S*node /.test(p.command) && p.command.split(" ").some((word) => resolve(p.cwd, word) === path),
+    );
   if (!found) throw new Error(`no process running ${script}: ${JSON.stringify(run.processes())}`);
   return found.pid;
 }
