@@ -1,5 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { MAX_REQUEST_BODY_BYTES } from "@reports/contracts";
 import type { NextConfig } from "next";
 
 const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -28,6 +29,14 @@ const nextConfig: NextConfig = {
     "thread-stream",
     "@azure/identity",
   ],
+  experimental: {
+    // With a proxy (src/proxy.ts), Next.js buffers every request body before any route runs:
+    // 10 MB by default, and a longer body is cut short, not refused, dropping the chunk that
+    // crosses the limit (so what is left may be any prefix, even an empty one, that parses).
+    // Socket reads are at most 64 KiB, so with 128 KiB above the API's own limit whatever is
+    // left of a cut body is still over that limit, and the routes answer 413.
+    proxyClientMaxBodySize: MAX_REQUEST_BODY_BYTES + 128 * 1024,
+  },
   poweredByHeader: false,
   reactStrictMode: true,
 };

@@ -66,6 +66,12 @@ param authOidcProviderName string = ''
 @description('Lifetime of a download link (seconds).')
 param downloadUrlTtlSeconds int
 
+@description('Reports one user may have Pending or Processing at once (REPORTS_MAX_ACTIVE_PER_USER).')
+param reportsMaxActivePerUser int
+
+@description('Report requests one user may make per minute (REPORT_REQUESTS_PER_MINUTE).')
+param reportRequestsPerMinute int
+
 @description('pino log level.')
 param logLevel string
 
@@ -146,6 +152,8 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             { name: 'AUTH_OIDC_SCOPES', value: authOidcScopes }
             { name: 'AUTH_OIDC_PROVIDER_NAME', value: authOidcProviderName }
             { name: 'DOWNLOAD_URL_TTL_SECONDS', value: string(downloadUrlTtlSeconds) }
+            { name: 'REPORTS_MAX_ACTIVE_PER_USER', value: string(reportsMaxActivePerUser) }
+            { name: 'REPORT_REQUESTS_PER_MINUTE', value: string(reportRequestsPerMinute) }
           ])
           // /healthz answers 503 while the database is unreachable. It drives readiness only:
           // restarting or refusing to start replicas cannot fix a database outage, so the

@@ -51,6 +51,12 @@ param exportMaxDeliveries int
 @description('Messages each replica processes at once (WORKER_CONCURRENCY).')
 param workerConcurrency int
 
+@description('Exports of one user running at once across every replica (WORKER_MAX_EXPORTS_PER_USER).')
+param workerMaxExportsPerUser int
+
+@description('Milliseconds an export waiting its turn is set aside (WORKER_FAIRNESS_DEFER_MS).')
+param workerFairnessDeferMs int
+
 @description('Outbox rows claimed per relay batch (RELAY_BATCH_SIZE).')
 param relayBatchSize int
 
@@ -151,6 +157,8 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             { name: 'SERVICEBUS_QUEUE', value: queueName }
             { name: 'AZURE_CLIENT_ID', value: identityClientId }
             { name: 'WORKER_CONCURRENCY', value: string(workerConcurrency) }
+            { name: 'WORKER_MAX_EXPORTS_PER_USER', value: string(workerMaxExportsPerUser) }
+            { name: 'WORKER_FAIRNESS_DEFER_MS', value: string(workerFairnessDeferMs) }
             { name: 'RELAY_BATCH_SIZE', value: string(relayBatchSize) }
             { name: 'RELAY_POLL_INTERVAL_MS', value: string(relayPollIntervalMs) }
             { name: 'RELAY_LEASE_MS', value: string(relayLeaseMs) }

@@ -41,7 +41,7 @@ beforeAll(async () => {
     postLogoutRedirectUris: [`${webUrl}/signin/signed-out`],
   });
   const { AUTH_DEV_SECRET: _development, ...env } = stackEnv;
-  server = spawn(process.execPath, [".next/standalone/apps/web/server.js"], {
+  server = spawn(process.execPath, [".next/standalone/apps/web/start.mjs"], {
     cwd: WEB_DIR,
     env: {
       ...process.env,

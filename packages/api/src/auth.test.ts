@@ -78,6 +78,25 @@ describe("development auth", () => {
     await expectUnauthorized(verifier.verifyToken(token), /"exp" claim/);
   });
 
+  it("refuses a subject PostgreSQL could not store as it is, or longer than 255 characters", async () => {
+    const key = new TextEncoder().encode(SECRET);
+    const withSubject = (sub: string) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(sub)
+        .setIssuer("report-exports-dev")
+        .setAudience("report-exports")
+        .setExpirationTime("1h")
+        .sign(key);
+    for (const sub of ["al\u0000ice", "alice\ud800", "\udc00", "ali\nce", "a".repeat(256)]) {
+      await expectUnauthorized(verifier.verifyToken(await withSubject(sub)), /subject \(sub\) must be/);
+    }
+    // Any other text is a user id, up to 255 characters.
+    for (const sub of ["a".repeat(255), "Zoë 🎷", "00000000-0000-4000-8000-000000000000"]) {
+      await expect(verifier.verifyToken(await withSubject(sub))).resolves.toEqual({ userId: sub });
+    }
+  });
+
   it("signs tokens with a ttl in seconds", async () => {
     const token = await signDevelopmentToken(SECRET, "bob", 60);
     const payload = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString());

@@ -1,4 +1,4 @@
-import { ZDevelopmentUserName } from "@reports/contracts";
+import { isStorableText, ZDevelopmentUserName } from "@reports/contracts";
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from "jose";
 import { AppError } from "./errors.ts";
 
@@ -130,6 +130,24 @@ function checkOidcPermission(payload: JWTPayload, config: { scope: string; role:
 }
 
 /**
+ * Longest subject accepted. Identity providers' subjects are far shorter (Entra's `oid` and
+ * `sub` are 36 and 43 characters; OpenID Connect Core §2 caps `sub` at 255 ASCII characters),
+ * and the subject is the reports' owner id, part of an index whose entries PostgreSQL limits
+ * to about 2,700 bytes.
+ */
+export const MAX_SUBJECT_LENGTH = 255;
+
+/**
+ * A subject usable as an owner id: bounded, and text PostgreSQL stores as it is (no NUL,
+ * which it refuses; no lone surrogate, which the driver would turn into U+FFFD, making two
+ * different subjects one owner) and without control characters.
+ */
+function isUsableSubject(sub: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  return sub.length <= MAX_SUBJECT_LENGTH && isStorableText(sub) && !/[\u0000-\u001f\u007f]/.test(sub);
+}
+
+/**
  * Builds the verifier for the configured mode: an HS256 shared secret for the local stack,
  * or the identity provider's JWKS (fetched and cached by jose) in production. Every token
  * must carry `exp`: one without it would be valid forever.
@@ -169,6 +187,11 @@ export function createAuthVerifier(config: AuthConfig): AuthVerifier {
     }
     if (typeof payload.sub !== "string" || payload.sub.trim() === "") {
       throw unauthorized("The token has no subject (sub) claim.");
+    }
+    if (!isUsableSubject(payload.sub)) {
+      throw unauthorized(
+        `The token's subject (sub) must be at most ${MAX_SUBJECT_LENGTH} characters of plain text.`,
+      );
     }
     if (config.mode === "oidc") checkOidcPermission(payload, config);
     return { userId: payload.sub };

@@ -1,7 +1,14 @@
 import { ZPopularityReportParameters } from "@reports/contracts";
 import { Prisma } from "@reports/db";
 import { describe, expect, it } from "vitest";
-import { AppError, isDatabaseUnavailable, parseInput, toProblem } from "./errors.ts";
+import {
+  AppError,
+  dataExceptionSqlState,
+  isDatabaseUnavailable,
+  parseInput,
+  toAppError,
+  toProblem,
+} from "./errors.ts";
 
 describe("toProblem", () => {
   it("writes an RFC 9457 body from the one error table", () => {
@@ -100,5 +107,40 @@ describe("isDatabaseUnavailable", () => {
     expect(isDatabaseUnavailable(new Error("something else"))).toBe(false);
     expect(isDatabaseUnavailable(undefined)).toBe(false);
     expect(isDatabaseUnavailable(new AppError("NOT_FOUND"))).toBe(false);
+  });
+});
+
+describe("data exceptions (SQLSTATE class 22)", () => {
+  it("are a 400, from pg's error or from Prisma's driver-adapter error, and say nothing else", () => {
+    const pgError = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
+      code: "22021",
+      severity: "ERROR",
+    });
+    expect(dataExceptionSqlState(pgError)).toBe("22021");
+    expect(toProblem(pgError)).toMatchObject({ status: 400, code: "BAD_REQUEST" });
+    const adapter = new Prisma.PrismaClientKnownRequestError("unsupported Unicode escape sequence", {
+      code: "P2010",
+      clientVersion: "7",
+      meta: { driverAdapterError: { cause: { kind: "postgres", originalCode: "22P05", code: "22P05" } } },
+    });
+    expect(dataExceptionSqlState(adapter)).toBe("22P05");
+    const problem = toProblem(adapter);
+    expect(problem).toMatchObject({ status: 400, code: "BAD_REQUEST" });
+    expect(problem.detail).toBe("A value in the request cannot be stored or compared (SQLSTATE 22P05).");
+    const outOfRange = Object.assign(new Error("date/time field value out of range"), {
+      code: "22008",
+      severity: "ERROR",
+    });
+    expect(toAppError(outOfRange).httpStatus).toBe(400);
+  });
+
+  it("leave every other SQLSTATE alone", () => {
+    for (const code of ["42P01", "23505", "40001", "54000"]) {
+      const error = Object.assign(new Error("x"), { code, severity: "ERROR" });
+      expect(dataExceptionSqlState(error)).toBeUndefined();
+      expect(toAppError(error).code).toBe("INTERNAL");
+    }
+    // A `code` without `severity` is not a SQLSTATE (Node's own codes look alike).
+    expect(dataExceptionSqlState(Object.assign(new Error("x"), { code: "22000" }))).toBeUndefined();
   });
 });

@@ -4,6 +4,8 @@ import { z } from "zod";
 export interface AppErrorOptions {
   fieldErrors?: TFieldError[];
   cause?: unknown;
+  /** When to try again (a limit that frees up, an outage): sent as `Retry-After`. */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -14,6 +16,7 @@ export class AppError extends Error {
   readonly code: TErrorCode;
   readonly detail: string | undefined;
   readonly fieldErrors: TFieldError[] | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: TErrorCode, detail?: string, options: AppErrorOptions = {}) {
     super(detail ?? ERROR_CODES[code].title, options.cause === undefined ? {} : { cause: options.cause });
@@ -21,6 +24,7 @@ export class AppError extends Error {
     this.code = code;
     this.detail = detail;
     this.fieldErrors = options.fieldErrors;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get httpStatus(): number {
@@ -132,20 +136,23 @@ function isUnavailableNode(err: Record<string, unknown>): boolean {
 }
 
 /**
- * True when an error means the database cannot be reached (refused, gone away, timed out),
- * as opposed to a query that the database rejected. Walks `cause`, AggregateError's `errors`
- * (pg tries every address of a host name) and Prisma's driver-adapter metadata, because the
- * original socket error is usually wrapped once or twice.
+ * True when `test` holds for the error or anything it wraps: `cause`, AggregateError's
+ * `errors` (pg tries every address of a host name) and Prisma's driver-adapter metadata,
+ * because the original driver error is usually wrapped once or twice. Stops at an AppError,
+ * whose code has already been decided.
  */
-export function isDatabaseUnavailable(err: unknown): boolean {
+function someInErrorGraph(
+  err: unknown,
+  test: (node: Record<string, unknown>) => boolean | undefined,
+): boolean {
   const seen = new Set<unknown>();
   const queue: unknown[] = [err];
   while (queue.length > 0) {
     const current = queue.shift();
     if (!isRecord(current) || seen.has(current)) continue;
     seen.add(current);
-    if (current instanceof AppError) return current.code === "UNAVAILABLE";
-    if (isUnavailableNode(current)) return true;
+    const verdict = test(current);
+    if (verdict !== undefined) return verdict;
     queue.push(current.cause);
     if (Array.isArray(current.errors)) queue.push(...current.errors);
     const meta = current.meta;
@@ -154,12 +161,61 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
-/** Normalises anything thrown into an AppError; unknown failures become INTERNAL. */
+/**
+ * True when an error means the database cannot be reached (refused, gone away, timed out),
+ * as opposed to a query that the database rejected.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  return someInErrorGraph(err, (node) => {
+    if (node instanceof AppError) return node.code === "UNAVAILABLE";
+    return isUnavailableNode(node) || undefined;
+  });
+}
+
+/**
+ * The SQLSTATE of a data exception (class 22: a value PostgreSQL cannot store or compare,
+ * such as NUL in text, a timestamp out of range or invalid UTF-8), from pg's DatabaseError
+ * (`code` with `severity`) or @prisma/adapter-pg's mapped error (`originalCode`).
+ */
+export function dataExceptionSqlState(err: unknown): string | undefined {
+  let found: string | undefined;
+  someInErrorGraph(err, (node) => {
+    if (node instanceof AppError) return false;
+    const sqlState =
+      typeof node.originalCode === "string"
+        ? node.originalCode
+        : typeof node.code === "string" && typeof node.severity === "string"
+          ? node.code
+          : undefined;
+    if (sqlState && /^22[0-9A-Z]{3}$/.test(sqlState)) {
+      found = sqlState;
+      return true;
+    }
+    return undefined;
+  });
+  return found;
+}
+
+/**
+ * Normalises anything thrown into an AppError; unknown failures become INTERNAL. A data
+ * exception is the request's fault (a value validation let through that the database
+ * refuses), so it is a 400, never a 500.
+ */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof z.ZodError) return validationError(err);
   if (isDatabaseUnavailable(err)) {
     return new AppError("UNAVAILABLE", "The database is unreachable; retry later.", { cause: err });
+  }
+  const sqlState = dataExceptionSqlState(err);
+  if (sqlState) {
+    return new AppError(
+      "BAD_REQUEST",
+      `A value in the request cannot be stored or compared (SQLSTATE ${sqlState}).`,
+      {
+        cause: err,
+      },
+    );
   }
   return new AppError("INTERNAL", undefined, { cause: err });
 }

@@ -10,6 +10,11 @@ export {
   signDevelopmentToken,
 } from "./auth.ts";
 export { createDownloadUrlSigner, type DownloadUrlSigner } from "./download-url.ts";
-export { AppError, parseInput, toAppError, toProblem } from "./errors.ts";
+export { AppError, dataExceptionSqlState, parseInput, toAppError, toProblem } from "./errors.ts";
+export {
+  createReportLimiter,
+  type ReportLimiter,
+  type ReportLimitsConfig,
+} from "./services/report-limits.ts";
 export { getReport, listReports, REPORT_POLL_AFTER_SECONDS, requestReport } from "./services/reports.ts";
 export { isValidTraceparent, resolveTraceparent } from "./traceparent.ts";

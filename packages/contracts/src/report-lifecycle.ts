@@ -51,6 +51,9 @@ export const FINAL_REPORT_STATUSES = REPORT_STATUSES.filter(
   (status) => LIFECYCLE[status].final,
 ) as readonly TFinalReportStatus[];
 
+/** The statuses of a report whose work is not over yet (what the per-user limit counts). */
+export const ACTIVE_REPORT_STATUSES = REPORT_STATUSES.filter((status) => !LIFECYCLE[status].final);
+
 /** True once the report's work is over (no `Retry-After`, no polling, no worker). */
 export function isFinalReportStatus(status: TReportStatus): status is TFinalReportStatus {
   return LIFECYCLE[status].final;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ZExportRequestedV1, ZReportMessage } from "./messages.ts";
-import { ZPopularityReportParameters, ZRequestReportInput } from "./reports.ts";
+import { ZListReportsInput, ZPopularityReportParameters, ZRequestReportInput } from "./reports.ts";
 
 describe("ZPopularityReportParameters", () => {
   it("defaults minRatings to 10 for an empty body", () => {
@@ -22,6 +22,29 @@ describe("ZPopularityReportParameters", () => {
     );
   });
 
+  it("refuses dates outside 1900-01-01..9999-12-31 (no timestamp holds year 0000)", () => {
+    for (const date of ["0000-01-01", "0001-01-01", "1899-12-31"]) {
+      const result = ZPopularityReportParameters.safeParse({ from: date });
+      expect(result.error?.issues.map((issue) => issue.message)).toEqual([
+        "must be between 1900-01-01 and 9999-12-31",
+      ]);
+    }
+    expect(ZPopularityReportParameters.safeParse({ from: "1900-01-01", to: "9999-12-31" }).success).toBe(
+      true,
+    );
+  });
+
+  it("refuses a genre with NUL or an unpaired surrogate, which PostgreSQL cannot store", () => {
+    for (const genre of ["Jazz\u0000", "\ud800", "Rock\udfff", "\udc00a"]) {
+      const result = ZPopularityReportParameters.safeParse({ genre });
+      expect(result.error?.issues[0]).toMatchObject({
+        path: ["genre"],
+        message: "must not contain NUL characters or unpaired surrogates",
+      });
+    }
+    expect(ZPopularityReportParameters.parse({ genre: "Zoë 🎷" }).genre).toBe("Zoë 🎷");
+  });
+
   it("accepts a full, valid parameter set", () => {
     const input = { from: "2023-01-01", to: "2024-01-01", genre: "Jazz", minRatings: 5, limit: 100 };
     expect(ZPopularityReportParameters.parse(input)).toEqual(input);
@@ -31,6 +54,24 @@ describe("ZPopularityReportParameters", () => {
 describe("ZRequestReportInput", () => {
   it("fills default parameters", () => {
     expect(ZRequestReportInput.parse({ kind: "popularity" }).parameters).toEqual({ minRatings: 10 });
+  });
+
+  it("refuses an Idempotency-Key with NUL or an unpaired surrogate", () => {
+    for (const idempotencyKey of ["key\u0000", "\ud83d", ""]) {
+      expect(ZRequestReportInput.safeParse({ kind: "popularity", idempotencyKey }).success).toBe(false);
+    }
+    expect(ZRequestReportInput.parse({ kind: "popularity", idempotencyKey: " ü-1 " }).idempotencyKey).toBe(
+      "ü-1",
+    );
+  });
+});
+
+describe("ZListReportsInput", () => {
+  it("takes only base64url cursors, as the API hands them out", () => {
+    expect(ZListReportsInput.parse({ cursor: "WyIyMDI2LTAxLTAxIl0_-" }).cursor).toBe("WyIyMDI2LTAxLTAxIl0_-");
+    for (const cursor of ["\u0000", "abc=", "a b", "\ud800", "é"]) {
+      expect(ZListReportsInput.safeParse({ cursor }).success).toBe(false);
+    }
   });
 });
 

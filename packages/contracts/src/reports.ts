@@ -1,8 +1,20 @@
 import { z } from "zod";
 import { ZReportStatus } from "./report-lifecycle.ts";
+import { isStorableText, STORABLE_TEXT_MESSAGE } from "./text.ts";
 
-/** Calendar date, YYYY-MM-DD (ISO 8601). */
-const ZIsoDate = z.iso.date();
+/**
+ * The dates a report window may name. `z.iso.date()` alone accepts year 0000, which no
+ * PostgreSQL timestamp holds (there is no year 0): such a request used to be accepted and then
+ * fail five times in the worker.
+ */
+export const REPORT_DATE_RANGE = { min: "1900-01-01", max: "9999-12-31" } as const;
+
+/** Calendar date, YYYY-MM-DD (ISO 8601), within REPORT_DATE_RANGE. */
+const ZReportDate = z.iso
+  .date()
+  .refine((date) => date >= REPORT_DATE_RANGE.min && date <= REPORT_DATE_RANGE.max, {
+    message: `must be between ${REPORT_DATE_RANGE.min} and ${REPORT_DATE_RANGE.max}`,
+  });
 
 /** Report kinds the product can export. */
 export const ZReportKind = z.enum(["popularity"]);
@@ -13,13 +25,18 @@ export const DEFAULT_MIN_RATINGS = 10;
 /** Parameters of the popularity report; all optional (docs/popularity-report.md). */
 export const ZPopularityReportParameters = z
   .object({
-    from: ZIsoDate.optional().describe("Start of the rated_at window (inclusive), YYYY-MM-DD."),
-    to: ZIsoDate.optional().describe("End of the rated_at window (exclusive), YYYY-MM-DD."),
+    from: ZReportDate.optional().describe(
+      `Start of the rated_at window (inclusive), YYYY-MM-DD, between ${REPORT_DATE_RANGE.min} and ${REPORT_DATE_RANGE.max}.`,
+    ),
+    to: ZReportDate.optional().describe(
+      `End of the rated_at window (exclusive), YYYY-MM-DD, between ${REPORT_DATE_RANGE.min} and ${REPORT_DATE_RANGE.max}; after \`from\`.`,
+    ),
     genre: z
       .string()
       .trim()
       .min(1)
       .max(64)
+      .refine(isStorableText, { message: STORABLE_TEXT_MESSAGE })
       .optional()
       .describe(
         "Only albums of this genre, one of the catalogue's in any letter case (`jazz` is `Jazz`); another answers 400 naming them.",
@@ -42,11 +59,19 @@ export const ZPopularityReportParameters = z
 export type TPopularityReportParameters = z.infer<typeof ZPopularityReportParameters>;
 export type TPopularityReportParametersInput = z.input<typeof ZPopularityReportParameters>;
 
+/** A client's Idempotency-Key: the same key from the same user returns the same report. */
+export const ZIdempotencyKey = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .refine(isStorableText, { message: STORABLE_TEXT_MESSAGE });
+
 /** Input of requestReport (tRPC) – REST takes `parameters` as the body and the key as a header. */
 export const ZRequestReportInput = z.object({
   kind: z.literal("popularity"),
   parameters: ZPopularityReportParameters.default({ minRatings: DEFAULT_MIN_RATINGS }),
-  idempotencyKey: z.string().trim().min(1).max(255).optional(),
+  idempotencyKey: ZIdempotencyKey.optional(),
 });
 export type TRequestReportInput = z.infer<typeof ZRequestReportInput>;
 
@@ -92,7 +117,13 @@ export type TGetReportInput = z.infer<typeof ZGetReportInput>;
 
 /** GET /reports query: newest first, keyset cursor. */
 export const ZListReportsInput = z.object({
-  cursor: z.string().min(1).max(200).optional(),
+  // base64url only: what the API hands out (anything else, NUL included, is refused here).
+  cursor: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+$/, "not a cursor returned by this API")
+    .optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 export type TListReportsInput = z.infer<typeof ZListReportsInput>;

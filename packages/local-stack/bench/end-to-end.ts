@@ -36,7 +36,7 @@ const POLL_MS = Number(flags["poll-ms"]);
 // serving from; by default an existing production build (the standalone server the stack
 // runs) is used as it is.
 const BUILD_WEB =
-  flags.build || !existsSync(path.join(REPO_ROOT, "apps/web/.next/standalone/apps/web/server.js"));
+  flags.build || !existsSync(path.join(REPO_ROOT, "apps/web/.next/standalone/apps/web/start.mjs"));
 
 const say = (message: string) => process.stderr.write(`${message}\n`);
 // Other work on the machine skews the figures: the load average before and after says how much.

@@ -403,7 +403,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
               "--hostname",
               "127.0.0.1",
             ]
-          : [join(webDir, ".next/standalone/apps/web/server.js")],
+          : [join(webDir, ".next/standalone/apps/web/start.mjs")],
       },
       cwd: webDir,
       env: childEnv({ PORT: String(webPort), HOSTNAME: "127.0.0.1", NEXT_TELEMETRY_DISABLED: "1" }),

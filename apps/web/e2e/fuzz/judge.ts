@@ -159,7 +159,7 @@ export function judge(options: {
   }
   if (expect.statuses && !expect.statuses.includes(response.status)) {
     recorder.add("unexpected", finding(`expected ${expect.statuses.join(" or ")}`));
-  } else if (response.status < 500) {
+  } else if (response.status < 500 && !expect.bareAnswer) {
     const problem = errorBodyProblem(request.path, response);
     if (problem) recorder.add("unexpected", finding(problem));
   }

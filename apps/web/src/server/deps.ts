@@ -3,7 +3,9 @@ import {
   type AuthVerifier,
   createAuthVerifier,
   createDownloadUrlSigner,
+  createReportLimiter,
   type DownloadUrlSigner,
+  type ReportLimiter,
 } from "@reports/api";
 import { createBlobClients, entraPostgresPassword } from "@reports/azure";
 import { createDb, type Db } from "@reports/db";
@@ -16,6 +18,8 @@ export interface WebDeps {
   auth: AuthVerifier;
   signer: DownloadUrlSigner;
   log: Logger;
+  /** Per-user limits on report requests, counted in PostgreSQL (shared by every instance). */
+  limits: ReportLimiter;
 }
 
 /** How the API verifies bearer tokens under this configuration. */
@@ -47,7 +51,11 @@ export function createWebDeps(env: TWebEnv): WebDeps {
     // Azurite speaks http only; real storage accounts get https-only links.
     allowHttp: env.APP_ENV !== "production",
   });
-  return { db, auth: createAuthVerifier(authConfig(env)), signer, log };
+  const limits = createReportLimiter(db, {
+    maxActivePerUser: env.REPORTS_MAX_ACTIVE_PER_USER,
+    requestsPerMinute: env.REPORT_REQUESTS_PER_MINUTE,
+  });
+  return { db, auth: createAuthVerifier(authConfig(env)), signer, log, limits };
 }
 
 // Kept on globalThis so `next dev` module reloads do not open a new pool each time.

@@ -58,6 +58,13 @@ export const ZWebEnv = z
     /** Shown on the sign-in button ("Sign in with …"); default derived from AUTH_ISSUER. */
     AUTH_OIDC_PROVIDER_NAME: z.string().trim().min(1).max(64).optional(),
     DOWNLOAD_URL_TTL_SECONDS: zPositiveInt.max(7 * 24 * 3600).default(300),
+    /**
+     * Reports one user may have Pending or Processing at once; one more is a 429. Bounds the
+     * backlog one user can put in front of everyone else's reports.
+     */
+    REPORTS_MAX_ACTIVE_PER_USER: zPositiveInt.max(10_000).default(5),
+    /** Report requests one user may make per minute (idempotent replays are free); then 429. */
+    REPORT_REQUESTS_PER_MINUTE: zPositiveInt.max(100_000).default(20),
   })
   .superRefine(refineBlobEnv, ALWAYS_REFINE)
   .superRefine(refineAuthEnv, ALWAYS_REFINE);

@@ -1,6 +1,8 @@
-import { AppError, type AuthUser, toAppError, toProblem } from "@reports/api";
+import { AppError, type AuthUser, dataExceptionSqlState, toAppError, toProblem } from "@reports/api";
+import { MAX_REQUEST_BODY_BYTES } from "@reports/contracts";
 import { PROBLEM_CONTENT_TYPE } from "@reports/contracts/openapi";
 import { getDeps, type WebDeps } from "./deps.ts";
+import { type BodyLimitErrors, readLimitedBody } from "./request-body.ts";
 
 /** How long a client should wait after a 503 before retrying. */
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
@@ -12,11 +14,34 @@ export function problemResponse(err: unknown, request: Request, log?: WebDeps["l
   const problem = toProblem(appError, instance);
   if (problem.status >= 500) {
     log?.error({ err: appError.cause ?? appError, code: appError.code, path: instance }, "request failed");
+  } else if (dataExceptionSqlState(appError.cause)) {
+    // A value validation let through and the database refused: answered 400, worth fixing.
+    log?.warn({ err: appError.cause, path: instance }, "request refused by the database");
   }
   const headers = new Headers({ "content-type": PROBLEM_CONTENT_TYPE, "cache-control": "no-store" });
-  if (problem.status === 503) headers.set("retry-after", String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+  const retryAfter =
+    appError.retryAfterSeconds ?? (problem.status === 503 ? UNAVAILABLE_RETRY_AFTER_SECONDS : undefined);
+  if (retryAfter !== undefined) headers.set("retry-after", String(retryAfter));
   if (problem.status === 401) headers.set("www-authenticate", 'Bearer realm="reports"');
   return new Response(JSON.stringify(problem), { status: problem.status, headers });
+}
+
+/**
+ * A route's answer to a method it does not have: a 405 problem naming the methods it does,
+ * with `Allow` (RFC 9110 §15.5.6). Next.js's own 405 has neither a body nor `Allow`.
+ */
+export function methodNotAllowed(allowed: readonly string[]): (request: Request) => Response {
+  return (request) => {
+    const response = problemResponse(
+      new AppError(
+        "METHOD_NOT_SUPPORTED",
+        `${request.method} is not supported here; use ${allowed.join(" or ")}.`,
+      ),
+      request,
+    );
+    response.headers.set("allow", allowed.join(", "));
+    return response;
+  };
 }
 
 /** What an authenticated route's own logic gets: the request, its caller, the process's deps. */
@@ -56,17 +81,46 @@ export function withUser<Params extends Record<string, string> = Record<string, 
   };
 }
 
+const BODY_LIMIT_ERRORS: BodyLimitErrors = {
+  tooLarge: () =>
+    new AppError("PAYLOAD_TOO_LARGE", `The body is larger than ${MAX_REQUEST_BODY_BYTES} bytes.`, {
+      fieldErrors: [{ field: "(body)", message: `at most ${MAX_REQUEST_BODY_BYTES} bytes` }],
+    }),
+  truncated: () =>
+    new AppError("BAD_REQUEST", "The body ended before its declared Content-Length.", {
+      fieldErrors: [{ field: "(body)", message: "truncated" }],
+    }),
+};
+
+// application/json, or any +json type (RFC 6839), with or without parameters.
+const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+
 /**
- * The JSON body, or `{}` when there is none (all parameters are optional). A body that is
- * not JSON (by content type, or malformed) is a 400 naming the body.
+ * The JSON body, or `{}` when there is none (all parameters are optional). The body is read
+ * with a size limit (413 past it, without buffering more); a body that is not declared as JSON
+ * is a 415; one that is not valid UTF-8 or JSON a 400 naming the body.
  */
 export async function readJsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (text.trim() === "") return {};
-  const contentType = request.headers.get("content-type");
-  if (contentType && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType.trim())) {
-    throw unsupportedMediaType(contentType);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readLimitedBody(request, BODY_LIMIT_ERRORS);
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    // The connection failed while the body was arriving (the client went away).
+    throw new AppError("BAD_REQUEST", "The body could not be read to its end.", { cause: err });
   }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (err) {
+    throw new AppError("BAD_REQUEST", "The body is not valid UTF-8.", {
+      fieldErrors: [{ field: "(body)", message: "not valid UTF-8" }],
+      cause: err,
+    });
+  }
+  if (text.trim() === "") return {};
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!JSON_MEDIA_TYPE.test(contentType.trim())) throw unsupportedMediaType(contentType);
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -78,7 +132,8 @@ export async function readJsonBody(request: Request): Promise<unknown> {
 }
 
 function unsupportedMediaType(contentType: string): AppError {
-  return new AppError("BAD_REQUEST", `Send the parameters as application/json, not ${contentType}.`, {
+  const sent = contentType.trim() === "" ? "without a content type" : `as ${contentType}`;
+  return new AppError("UNSUPPORTED_MEDIA_TYPE", `Send the parameters as application/json, not ${sent}.`, {
     fieldErrors: [{ field: "(body)", message: "expected application/json" }],
   });
 }

@@ -1,4 +1,10 @@
-import { createAuthVerifier, type DownloadUrlSigner, signDevelopmentToken } from "@reports/api";
+import {
+  createAuthVerifier,
+  createReportLimiter,
+  type DownloadUrlSigner,
+  type ReportLimiter,
+  signDevelopmentToken,
+} from "@reports/api";
 import type { Db } from "@reports/db";
 import { createLogger, parseConfig } from "@reports/runtime";
 import { setDeps, type WebDeps } from "../server/deps.ts";
@@ -10,6 +16,11 @@ export const TEST_SECRET = "web-route-tests-secret-at-least-32-chars";
 export const testSigner: DownloadUrlSigner = {
   createDownloadUrl: async ({ blobName }) => `https://storage.test/reports/${blobName}?sp=r&sig=test`,
 };
+
+/** Limits far above what a test file requests; the limits' own tests set theirs. */
+export function testLimits(db: Db): ReportLimiter {
+  return createReportLimiter(db, { maxActivePerUser: 1_000, requestsPerMinute: 10_000 });
+}
 
 /**
  * Points the route handlers at `db` with development auth, as the singleton would, under a
@@ -30,6 +41,7 @@ export function useTestDeps(db: Db): WebDeps {
     auth: createAuthVerifier({ mode: "development", secret: TEST_SECRET }),
     signer: testSigner,
     log: createLogger({ name: "web-test", level: "silent" }),
+    limits: testLimits(db),
   };
   setDeps(deps);
   return deps;

@@ -1,6 +1,7 @@
 "use client";
 
 import type { AppRouter } from "@reports/api/trpc";
+import { TRPC_MAX_BATCH_SIZE } from "@reports/contracts";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
@@ -36,6 +37,8 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
       links: [
         httpBatchLink({
           url: "/api/trpc",
+          // The server refuses larger batches.
+          maxItems: TRPC_MAX_BATCH_SIZE,
           fetch: (url, init) => fetch(url, { ...init, credentials: "same-origin" }),
         }),
       ],

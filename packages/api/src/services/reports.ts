@@ -20,6 +20,7 @@ import type { AuthUser } from "../auth.ts";
 import type { DownloadUrlSigner } from "../download-url.ts";
 import { AppError, parseInput } from "../errors.ts";
 import { resolveGenre } from "./catalogue.ts";
+import { ensureActiveCapacity, type ReportLimiter } from "./report-limits.ts";
 
 /** The columns a report resource is built from. */
 export const REPORT_SELECT = {
@@ -46,13 +47,23 @@ export type ReportRow = Prisma.ReportGetPayload<{ select: typeof REPORT_SELECT }
 /** Seconds a client should wait before polling a report that is not final yet. */
 export const REPORT_POLL_AFTER_SECONDS = 2;
 
+/**
+ * A report's parameters as stored. Validation has grown stricter over time (dates before
+ * 1900 are refused now), so a stored set that no longer passes is shown as it was accepted
+ * rather than making the report (and every list holding it) unreadable.
+ */
+function storedParameters(stored: Prisma.JsonValue): TPopularityReportParameters {
+  const parsed = ZPopularityReportParameters.safeParse(stored);
+  return parsed.success ? parsed.data : (stored as TPopularityReportParameters);
+}
+
 /** Maps a row to the public resource; `downloadUrl` is minted by the caller, never stored. */
 export function toReportResource(row: ReportRow, downloadUrl?: string): TReport {
   const report: TReport = {
     reportId: row.id,
     kind: row.kind,
     status: row.status,
-    parameters: ZPopularityReportParameters.parse(row.parameters),
+    parameters: storedParameters(row.parameters),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -117,6 +128,11 @@ export interface RequestReportArgs {
    * `parameters` (tRPC, the default) or nowhere (REST, whose body is the parameters).
    */
   parametersPrefix?: readonly string[];
+  /**
+   * The per-user limits (request rate, active reports). The API's adapters always pass the
+   * process's limiter; without one (tests, operators' tools) nothing is limited.
+   */
+  limits?: ReportLimiter | undefined;
 }
 
 export interface RequestReportResult {
@@ -128,7 +144,9 @@ export interface RequestReportResult {
 /**
  * Accepts a report request: the Pending report row and its outbox row are written in one
  * transaction (so a request is never accepted without its message, nor the reverse), and
- * the relay is woken with NOTIFY, which PostgreSQL delivers only on commit.
+ * the relay is woken with NOTIFY, which PostgreSQL delivers only on commit. Validation comes
+ * first, then an idempotent replay (which costs no limit), then the user's limits: the
+ * request rate, and the active reports counted inside the accepting transaction.
  */
 export async function requestReport({
   db,
@@ -136,6 +154,7 @@ export async function requestReport({
   input,
   traceparent,
   parametersPrefix = ["parameters"],
+  limits,
 }: RequestReportArgs): Promise<RequestReportResult> {
   const parsed: TRequestReportInput = parseInput(ZRequestReportInput, input);
   const { kind, idempotencyKey } = parsed;
@@ -152,6 +171,8 @@ export async function requestReport({
     if (existing) return replayOrConflict(existing, parameters);
   }
 
+  await limits?.consumeRequest(user.userId);
+
   const reportId = randomUUID();
   const requestedAt = new Date();
   const message: TExportRequestedV1 = {
@@ -165,6 +186,7 @@ export async function requestReport({
 
   try {
     const row = await db.prisma.$transaction(async (tx) => {
+      if (limits) await ensureActiveCapacity(tx, user.userId, limits.config.maxActivePerUser);
       const created = await tx.report.create({
         data: {
           id: reportId,
@@ -223,16 +245,18 @@ export async function getOwnedReportOrThrow(db: Db, user: AuthUser, reportId: st
 
 /**
  * A fresh read-only link to a report's file, named and typed as its kind's file format says;
- * undefined while the report has no file.
+ * undefined while the report has no file. The link is signed for the blob name derived from
+ * the report itself (its kind's file format), never for a name read from a column: whatever a
+ * row says, a link can only ever open this report's own file.
  */
 export async function mintDownloadUrl(
   signer: DownloadUrlSigner,
-  row: Pick<ReportRow, "id" | "kind" | "status" | "blobName">,
+  row: Pick<ReportRow, "id" | "kind" | "status">,
 ): Promise<string | undefined> {
-  if (row.status !== "Completed" || !row.blobName) return undefined;
+  if (row.status !== "Completed") return undefined;
   const file = REPORT_FILES[row.kind];
   return signer.createDownloadUrl({
-    blobName: row.blobName,
+    blobName: file.blobName(row.id),
     fileName: file.fileName(row.id),
     contentType: file.contentType,
   });

@@ -3,6 +3,7 @@ import type { Logger } from "@reports/runtime";
 import type { AuthUser, AuthVerifier } from "../auth.ts";
 import type { DownloadUrlSigner } from "../download-url.ts";
 import { type AppError, toAppError } from "../errors.ts";
+import type { ReportLimiter } from "../services/report-limits.ts";
 import { resolveTraceparent } from "../traceparent.ts";
 
 /** What the procedures need from the process: one instance each, built at start. */
@@ -10,6 +11,8 @@ export interface ApiDeps {
   db: Db;
   signer: DownloadUrlSigner;
   log?: Logger | undefined;
+  /** The per-user limits on report requests (every web process passes its limiter). */
+  limits?: ReportLimiter | undefined;
 }
 
 export interface CreateContextInnerOptions extends ApiDeps {
@@ -26,6 +29,7 @@ export function createContextInner(options: CreateContextInnerOptions) {
     db: options.db,
     signer: options.signer,
     log: options.log,
+    limits: options.limits,
     user: options.user ?? null,
     authError: options.authError,
     traceparent: options.traceparent,

@@ -148,14 +148,16 @@ describe("POST /reports/popularity", () => {
     expect(await testDb.db.prisma.report.count()).toBe(before);
   });
 
-  it("returns 400 for malformed JSON and for a body that is not JSON", async () => {
+  it("returns 400 for malformed JSON and 415 for a body that is not JSON", async () => {
     const malformed = await expectProblem(await post("{ not json"), 400);
     expect(malformed.detail).toMatch(/not valid JSON/);
     const form = await expectProblem(
       await post("limit=3", { "content-type": "application/x-www-form-urlencoded" }),
-      400,
+      415,
     );
     expect(form.detail).toMatch(/application\/json/);
+    const untyped = await expectProblem(await post('{"limit":3}', { "content-type": "" }), 415);
+    expect(untyped.detail).toMatch(/without a content type/);
     await expectProblem(await post("[1,2]"), 400);
   });
 
@@ -200,6 +202,38 @@ describe("GET /reports/{reportId}", () => {
     const report = ZReport.parse(await response.json());
     expect(report).toMatchObject({ status: "Completed", rowCount: 3, sizeBytes: 120 });
     expect(report.downloadUrl).toContain(`popularity/${reportId}.csv`);
+  });
+
+  it("signs the link for the report's own file, whatever its blob_name column says", async () => {
+    const { reportId } = ZReportAccepted.parse(await (await post("{}")).json());
+    await testDb.db.prisma.report.update({
+      where: { id: reportId },
+      data: {
+        status: "Completed",
+        completedAt: new Date(),
+        rowCount: 1,
+        blobName: "popularity/someone-elses.csv",
+      },
+    });
+    const report = ZReport.parse(await (await getReport(reportId)).json());
+    expect(report.downloadUrl).toContain(`popularity/${reportId}.csv`);
+    expect(report.downloadUrl).not.toContain("someone-elses");
+  });
+
+  it("shows a Failed report's reason for its owner, never the detail kept for operators", async () => {
+    const { reportId } = ZReportAccepted.parse(await (await post("{}")).json());
+    await testDb.db.prisma.report.update({
+      where: { id: reportId },
+      data: {
+        status: "Failed",
+        completedAt: new Date(),
+        error: "The report could not be generated. Try again.",
+        errorDetail: "ContainerNotFound: The specified container does not exist.",
+      },
+    });
+    const body = await (await getReport(reportId)).text();
+    expect(ZReport.parse(JSON.parse(body)).error).toBe("The report could not be generated. Try again.");
+    expect(body).not.toContain("ContainerNotFound");
   });
 
   it("returns 400 for an id that is not a UUID", async () => {

@@ -1,5 +1,5 @@
 import { listReports } from "@reports/api";
-import { jsonResponse, withUser } from "../../server/rest.ts";
+import { jsonResponse, methodNotAllowed, withUser } from "../../server/rest.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -13,3 +13,10 @@ export const GET = withUser(async ({ request, user, deps }) => {
   });
   return jsonResponse(page);
 });
+
+// Every other method – 405 with Allow
+const notAllowed = methodNotAllowed(["GET"]);
+export const POST = notAllowed;
+export const PUT = notAllowed;
+export const PATCH = notAllowed;
+export const DELETE = notAllowed;

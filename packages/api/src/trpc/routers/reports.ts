@@ -7,7 +7,7 @@ export const reportsRouter = router({
   request: protectedProcedure
     .input(ZRequestReportInput)
     .mutation(({ ctx, input }) =>
-      requestReport({ db: ctx.db, user: ctx.user, input, traceparent: ctx.traceparent }),
+      requestReport({ db: ctx.db, user: ctx.user, input, traceparent: ctx.traceparent, limits: ctx.limits }),
     ),
   get: protectedProcedure
     .input(ZGetReportInput)

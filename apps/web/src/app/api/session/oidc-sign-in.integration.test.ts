@@ -13,7 +13,7 @@ import {
   startTestOidcProvider,
   type TestOidcProvider,
 } from "../../../test/oidc-provider.ts";
-import { testSigner } from "../../../test/web-deps.ts";
+import { testLimits, testSigner } from "../../../test/web-deps.ts";
 import { POST as requestReportRoute } from "../../reports/popularity/route.ts";
 import { GET as trpcGet } from "../trpc/[trpc]/route.ts";
 import { GET as callbackRoute } from "./callback/route.ts";
@@ -57,6 +57,7 @@ function pointAtProvider(idp: TestOidcProvider, overrides: Record<string, string
     auth: createAuthVerifier(authConfig(env)),
     signer: testSigner,
     log: createLogger({ name: "web-test", level: "silent" }),
+    limits: testLimits(testDb.db),
   });
 }
 

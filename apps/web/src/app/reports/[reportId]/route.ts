@@ -1,6 +1,6 @@
 import { getReport, REPORT_POLL_AFTER_SECONDS } from "@reports/api";
 import { isFinalReportStatus } from "@reports/contracts";
-import { jsonResponse, withUser } from "../../../server/rest.ts";
+import { jsonResponse, methodNotAllowed, withUser } from "../../../server/rest.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -11,3 +11,9 @@ export const GET = withUser<{ reportId: string }>(async ({ user, deps, params })
     headers: isFinalReportStatus(report.status) ? {} : { "retry-after": String(REPORT_POLL_AFTER_SECONDS) },
   });
 });
+
+// Every other method – 405 with Allow
+const notAllowed = methodNotAllowed(["GET"]);
+export const POST = notAllowed;
+export const PUT = notAllowed;
+export const PATCH = notAllowed;

@@ -1,6 +1,6 @@
 import { parseInput, REPORT_POLL_AFTER_SECONDS, requestReport, resolveTraceparent } from "@reports/api";
 import { type TReportAccepted, ZPopularityReportParameters } from "@reports/contracts";
-import { jsonResponse, readJsonBody, withUser } from "../../../server/rest.ts";
+import { jsonResponse, methodNotAllowed, readJsonBody, withUser } from "../../../server/rest.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -15,6 +15,7 @@ export const POST = withUser(async ({ request, user, deps }) => {
     input: { kind: "popularity", parameters, idempotencyKey },
     traceparent: resolveTraceparent(request.headers.get("traceparent")),
     parametersPrefix: [],
+    limits: deps.limits,
   });
   deps.log.info({ reportId: report.reportId, userId: user.userId, created }, "report requested");
   const body: TReportAccepted = { reportId: report.reportId, status: report.status };
@@ -26,3 +27,10 @@ export const POST = withUser(async ({ request, user, deps }) => {
     },
   });
 });
+
+// Every other method – 405 with Allow
+const notAllowed = methodNotAllowed(["POST"]);
+export const GET = notAllowed;
+export const PUT = notAllowed;
+export const PATCH = notAllowed;
+export const DELETE = notAllowed;
