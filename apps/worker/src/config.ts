@@ -26,6 +26,13 @@ export const ZWorkerEnv = z
     ...BLOB_ENV_FIELDS,
     /** Exports processed at once by this instance (Service Bus maxConcurrentCalls). */
     WORKER_CONCURRENCY: zPositiveInt.max(64).default(2),
+    /**
+     * One user's exports running at once across every worker instance; a further one is set
+     * aside and offered again later, so one user's backlog does not hold others back.
+     */
+    WORKER_MAX_EXPORTS_PER_USER: zPositiveInt.max(1_000).default(1),
+    /** How long an export set aside for fairness waits before it is offered again. */
+    WORKER_FAIRNESS_DEFER_MS: zPositiveInt.max(600_000).default(2_000),
     /** Outbox rows claimed and sent per relay round trip. */
     RELAY_BATCH_SIZE: zPositiveInt.max(1_000).default(50),
     /** Polling fallback when no NOTIFY arrives. */

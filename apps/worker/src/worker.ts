@@ -83,6 +83,8 @@ export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies):
             maxDeliveries: config.EXPORT_MAX_DELIVERIES,
             retryBaseMs: config.EXPORT_RETRY_BASE_MS,
             retryMaxMs: config.EXPORT_RETRY_MAX_MS,
+            maxExportsPerUser: config.WORKER_MAX_EXPORTS_PER_USER,
+            fairnessDeferMs: config.WORKER_FAIRNESS_DEFER_MS,
           });
     const watcher =
       deps.deadLetterWatcher === false

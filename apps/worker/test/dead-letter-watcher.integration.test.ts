@@ -1,4 +1,5 @@
 import { ServiceBusClient } from "@azure/service-bus";
+import { REPORT_FAILURE_REASONS } from "@reports/contracts";
 import { createTestDatabase, type TestDatabase } from "@reports/db/testing";
 import { type RunningEmulator, startEmulator } from "@reports/servicebus-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -53,7 +54,8 @@ describe("dead-letter watcher", () => {
     });
     try {
       const report = await waitForStatus(database.db.pool, reportId, "Failed");
-      expect(report.error).toContain("MaxDeliveryCountExceeded");
+      expect(report.error).toBe(REPORT_FAILURE_REASONS.interrupted);
+      expect(report.error_detail).toContain("MaxDeliveryCountExceeded");
       expect(report.completed_at).toBeInstanceOf(Date);
       await waitFor(async () => (await peekAll(serviceBus, QUEUE, "deadLetter")).length === 0, {
         what: "the dead-letter queue to be drained",

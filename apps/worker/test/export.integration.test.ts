@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ServiceBusClient, type ServiceBusReceivedMessage } from "@azure/service-bus";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { EXPORT_REQUESTED_V1 } from "@reports/contracts";
+import { EXPORT_REQUESTED_V1, REPORT_FAILURE_REASONS } from "@reports/contracts";
 import { seedCatalogue } from "@reports/db/seed";
 import { createTestDatabase, type TestDatabase } from "@reports/db/testing";
 import { type RunningAzurite, startAzurite } from "@reports/local-stack";
@@ -246,8 +246,10 @@ describe("delivery semantics", () => {
     );
     const report = await waitForStatus(database.db.pool, reportId, "Failed");
     expect(report.attempts).toBe(MAX_DELIVERIES);
-    expect(report.error).toContain(`failed ${MAX_DELIVERIES} times`);
-    expect(report.error).toContain("simulated storage outage");
+    // The owner is told in words; the database's own message is for operators only.
+    expect(report.error).toBe(REPORT_FAILURE_REASONS.exportFailed);
+    expect(report.error_detail).toContain(`failed ${MAX_DELIVERIES} times`);
+    expect(report.error_detail).toContain("simulated storage outage");
     const ours = await waitFor(
       async () => {
         await collectDeadLetters();

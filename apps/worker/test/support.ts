@@ -113,6 +113,7 @@ export interface ReportRow {
   size_bytes: string | null;
   blob_name: string | null;
   error: string | null;
+  error_detail: string | null;
   started_at: Date | null;
   completed_at: Date | null;
 }

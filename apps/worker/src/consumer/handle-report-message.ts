@@ -16,6 +16,7 @@ import {
   recordExpectedRows,
   recordProgress,
 } from "./report-store.ts";
+import { deferExport, tryAcquireUserExportSlot, type UserExportSlot } from "./user-export-slots.ts";
 
 export interface ConsumerContext {
   pool: pg.Pool;
@@ -27,6 +28,10 @@ export interface ConsumerContext {
   retryMaxMs: number;
   /** How often a delivery waiting for another delivery of the same report checks again. */
   lockPollMs?: number;
+  /** One user's exports running at once, across every worker instance; more wait their turn. */
+  maxExportsPerUser: number;
+  /** How long an export that must wait its turn is set aside before it is offered again. */
+  fairnessDeferMs: number;
   fetchSize?: number;
 }
 
@@ -97,11 +102,12 @@ async function runDelivery(
 ): Promise<Settlement> {
   const parsed = parseReportMessage(message.body);
   if (!parsed.ok) return { kind: "dead-letter", reason: parsed.reason, description: parsed.description };
-  const { reportId, parameters } = parsed.message;
+  const { reportId, parameters, ownerId } = parsed.message;
   const reportLog = log.child({ reportId });
 
   const started = Date.now();
   let lock: ReportLock | undefined;
+  let slot: UserExportSlot | undefined;
   try {
     lock = await acquireReportLock(ctx.pool, reportId, {
       signal,
@@ -115,6 +121,21 @@ async function runDelivery(
     }
     if (isFinalReportStatus(status)) {
       reportLog.info({ status }, "report already final; completing the message");
+      return { kind: "complete" };
+    }
+    // Fairness: while this user has maxExportsPerUser exports running anywhere, this one waits
+    // its turn at the back of the queue, and other users' exports go first.
+    slot = await tryAcquireUserExportSlot(lock.client, ownerId, ctx.maxExportsPerUser);
+    if (!slot) {
+      const traceparent = message.applicationProperties?.traceparent;
+      await deferExport(ctx.pool, parsed.message, {
+        delayMs: ctx.fairnessDeferMs,
+        traceparent: typeof traceparent === "string" ? traceparent : undefined,
+      });
+      reportLog.info(
+        { ownerId, maxExportsPerUser: ctx.maxExportsPerUser, retryInMs: ctx.fairnessDeferMs },
+        "the user's export slots are all busy; offered again later",
+      );
       return { kind: "complete" };
     }
     if (!(await claimReport(lock.client, reportId))) return { kind: "complete" };
@@ -145,13 +166,15 @@ async function runDelivery(
     }
     const reason = describeError(err);
     if (deliveryCount + 1 >= ctx.maxDeliveries) {
+      // The owner is told the export failed; the error itself goes to the log and to
+      // error_detail, for operators (the report id ties them together).
+      const detail = `The export failed ${deliveryCount + 1} times; last error: ${reason}`;
       reportLog.error({ err, deliveries: deliveryCount + 1 }, "export failed on its last delivery");
-      const userReason = `The export failed ${deliveryCount + 1} times; last error: ${reason}`;
       // If even this write fails, dead-letter anyway: the dead-letter watcher records it.
-      await failReport(ctx.pool, reportId, userReason).catch((writeErr: unknown) =>
+      await failReport(ctx.pool, reportId, { failure: "exportFailed", detail }).catch((writeErr: unknown) =>
         reportLog.error({ err: writeErr }, "could not mark the report Failed"),
       );
-      return { kind: "dead-letter", reason: "ExportFailed", description: userReason.slice(0, 1_000) };
+      return { kind: "dead-letter", reason: "ExportFailed", description: detail.slice(0, 1_000) };
     }
     // Abandon after a growing delay (the message lock is renewed meanwhile) so retries are
     // spaced out; scheduling a copy instead would change the message id and lose the
@@ -160,6 +183,8 @@ async function runDelivery(
     reportLog.warn({ err, retryInMs: delayMs }, "export failed; will retry");
     return { kind: "abandon", delayMs };
   } finally {
+    // A broken connection has lost both locks anyway; the report lock's release destroys it.
+    await slot?.release().catch(() => {});
     await lock?.release();
   }
 }

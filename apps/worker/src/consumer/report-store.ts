@@ -1,4 +1,9 @@
-import { reportStatusesLeadingTo, type TReportStatus } from "@reports/contracts";
+import {
+  REPORT_FAILURE_REASONS,
+  reportStatusesLeadingTo,
+  type TReportFailure,
+  type TReportStatus,
+} from "@reports/contracts";
 import type pg from "pg";
 
 /** Anything that runs a query: the pool, or the connection holding the report's lock. */
@@ -64,13 +69,20 @@ export async function completeReport(
   return updated.rowCount === 1;
 }
 
-/** -> Failed with a reason a user can read; false when the report is already final. */
-export async function failReport(db: Queryable, reportId: string, reason: string): Promise<boolean> {
+/**
+ * -> Failed, with the reason its owner is shown (`REPORT_FAILURE_REASONS`) and, for operators
+ * only, what actually went wrong; false when the report is already final.
+ */
+export async function failReport(
+  db: Queryable,
+  reportId: string,
+  { failure, detail }: { failure: TReportFailure; detail: string },
+): Promise<boolean> {
   const updated = await db.query(
     `UPDATE reports
-        SET status = 'Failed', error = $2, completed_at = now(), updated_at = now()
-      WHERE id = $1 AND status = ANY($3::"ReportStatus"[])`,
-    [reportId, reason.slice(0, 2_000), FROM_TO_FAILED],
+        SET status = 'Failed', error = $2, error_detail = $3, completed_at = now(), updated_at = now()
+      WHERE id = $1 AND status = ANY($4::"ReportStatus"[])`,
+    [reportId, REPORT_FAILURE_REASONS[failure], detail.slice(0, 4_000), FROM_TO_FAILED],
   );
   return updated.rowCount === 1;
 }

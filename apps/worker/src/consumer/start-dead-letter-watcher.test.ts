@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeDeadLetter } from "./start-dead-letter-watcher.ts";
+import { describeDeadLetter, failureOfDeadLetter } from "./start-dead-letter-watcher.ts";
 
 describe("describeDeadLetter", () => {
   it("explains the broker's reasons in words", () => {
@@ -14,5 +14,16 @@ describe("describeDeadLetter", () => {
       "boom (ExportFailed)",
     );
     expect(describeDeadLetter({})).toBe("The export request was dead-lettered (unknown reason).");
+  });
+});
+
+describe("failureOfDeadLetter", () => {
+  it("tells the owner, in words, what kind of failure it was", () => {
+    expect(failureOfDeadLetter("ExportFailed")).toBe("exportFailed");
+    expect(failureOfDeadLetter("MaxDeliveryCountExceeded")).toBe("interrupted");
+    expect(failureOfDeadLetter("TTLExpiredException")).toBe("expired");
+    for (const reason of ["MalformedMessage", "UnknownReport", "something new", undefined]) {
+      expect(failureOfDeadLetter(reason)).toBe("unprocessable");
+    }
   });
 });

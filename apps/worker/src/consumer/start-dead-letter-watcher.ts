@@ -1,5 +1,5 @@
 import type { ServiceBusClient, ServiceBusReceivedMessage } from "@azure/service-bus";
-import { ZDeadLetterReason } from "@reports/contracts";
+import { type TReportFailure, ZDeadLetterReason } from "@reports/contracts";
 import { type Closable, idempotentClose, type Logger, sleep } from "@reports/runtime";
 import type pg from "pg";
 import { z } from "zod";
@@ -23,7 +23,22 @@ function findReportId(message: ServiceBusReceivedMessage): string | undefined {
   return undefined;
 }
 
-/** The text stored on the report: the reason Service Bus (or a worker) gave, in words. */
+/** What the report's owner is told about a dead-lettered request (the detail is for operators). */
+export function failureOfDeadLetter(deadLetterReason: string | undefined): TReportFailure {
+  const reason = ZDeadLetterReason.safeParse(deadLetterReason);
+  switch (reason.success ? reason.data : undefined) {
+    case "ExportFailed":
+      return "exportFailed";
+    case "MaxDeliveryCountExceeded":
+      return "interrupted";
+    case "TTLExpiredException":
+      return "expired";
+    default:
+      return "unprocessable";
+  }
+}
+
+/** What went wrong, for operators (error_detail): the reason Service Bus (or a worker) gave, in words. */
 export function describeDeadLetter(
   message: Pick<ServiceBusReceivedMessage, "deadLetterReason" | "deadLetterErrorDescription">,
 ): string {
@@ -71,7 +86,12 @@ export function startDeadLetterWatcher(options: {
           deadLetterErrorDescription: message.deadLetterErrorDescription,
         });
         try {
-          const failed = reportId ? await failReport(pool, reportId, describeDeadLetter(message)) : false;
+          const failed = reportId
+            ? await failReport(pool, reportId, {
+                failure: failureOfDeadLetter(message.deadLetterReason),
+                detail: describeDeadLetter(message),
+              })
+            : false;
           messageLog.warn({ reportMarkedFailed: failed }, "dead-lettered export request");
           await receiver.completeMessage(message);
         } catch (err) {
