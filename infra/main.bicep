@@ -72,10 +72,12 @@ param downloadUrlTtlSeconds int = 300
 
 @description('Reports one user may have Pending or Processing at once; one more is answered 429 (REPORTS_MAX_ACTIVE_PER_USER).')
 @minValue(1)
+@maxValue(10000)
 param reportsMaxActivePerUser int = 5
 
 @description('Report requests one user may make per minute, counted in PostgreSQL across every web replica; more are answered 429 (REPORT_REQUESTS_PER_MINUTE).')
 @minValue(1)
+@maxValue(100000)
 param reportRequestsPerMinute int = 20
 
 @description('Days a report file is kept before the storage lifecycle policy deletes it.')
@@ -103,10 +105,12 @@ param workerConcurrency int = 2
 
 @description('Exports of one user running at once across every worker replica; the next waits its turn (WORKER_MAX_EXPORTS_PER_USER).')
 @minValue(1)
+@maxValue(1000)
 param workerMaxExportsPerUser int = 1
 
 @description('Milliseconds an export that must wait its turn is set aside before it is offered again (WORKER_FAIRNESS_DEFER_MS).')
 @minValue(1)
+@maxValue(600000)
 param workerFairnessDeferMs int = 2000
 
 @description('Outbox rows the relay claims per batch (RELAY_BATCH_SIZE, at most 1000).')
