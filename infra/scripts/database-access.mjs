@@ -18,12 +18,13 @@ import pg from "pg";
 
 const POSTGRES_ENTRA_SCOPE = "https://ossrdbms-aad.database.windows.net/.default";
 
-// What each app does with the tables, and no more: the web app accepts and reads reports
-// (reports + outbox insert, report reads); the worker also claims, marks and cleans up.
-// Neither may change the schema: that is the migration identity's alone.
-const APP_PRIVILEGES = {
-  web: "SELECT, INSERT, UPDATE",
-  worker: "SELECT, INSERT, UPDATE, DELETE",
+// What each app may do is decided table by table by the migrations, which grant it to these
+// NOLOGIN group roles (packages/db/prisma/migrations/*_app_roles); here each app's Entra role
+// only becomes a member of its group. Neither may change the schema, the migrations table or
+// the catalogue: the migration identity alone owns them.
+const APP_GROUP_ROLES = {
+  web: "reports_web",
+  worker: "reports_worker",
 };
 
 /** @param {string} name */
@@ -60,7 +61,7 @@ async function connect(url) {
   return client;
 }
 
-/** @typedef {{ role: string, principalId: string, privileges: string }} AppAccess */
+/** @typedef {{ role: string, principalId: string, groupRole: string }} AppAccess */
 
 /**
  * @param {URL} databaseUrl
@@ -104,17 +105,14 @@ async function grant(databaseUrl, apps) {
   try {
     for (const app of apps) {
       const role = quoteIdent(app.role);
-      await client.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
-      await client.query(`GRANT ${app.privileges} ON ALL TABLES IN SCHEMA public TO ${role}`);
-      await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
-      // Tables added by later migrations (run by this same role) get the same grants.
-      await client.query(
-        `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ${app.privileges} ON TABLES TO ${role}`,
-      );
-      await client.query(
-        `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${role}`,
-      );
-      log("info", { msg: "privileges granted", role: app.role, privileges: app.privileges });
+      await client.query(`GRANT ${quoteIdent(app.groupRole)} TO ${role}`);
+      // Deployments before per-table grants gave the app's own role blanket privileges on
+      // every table (and on tables to come): take those back, so only the group's remain.
+      await client.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}`);
+      await client.query(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${role}`);
+      await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON TABLES FROM ${role}`);
+      await client.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE ALL ON SEQUENCES FROM ${role}`);
+      log("info", { msg: "role granted its group", role: app.role, group: app.groupRole });
     }
   } finally {
     await client.end();
@@ -128,12 +126,12 @@ async function main() {
     {
       role: requireEnv("DB_WEB_ROLE"),
       principalId: requireEnv("DB_WEB_PRINCIPAL_ID"),
-      privileges: APP_PRIVILEGES.web,
+      groupRole: APP_GROUP_ROLES.web,
     },
     {
       role: requireEnv("DB_WORKER_ROLE"),
       principalId: requireEnv("DB_WORKER_PRINCIPAL_ID"),
-      privileges: APP_PRIVILEGES.worker,
+      groupRole: APP_GROUP_ROLES.worker,
     },
   ];
   if (step === "token") {

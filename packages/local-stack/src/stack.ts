@@ -8,6 +8,7 @@ import { isCatalogueEmpty, seedCatalogue } from "@reports/db/seed";
 import { getFreePort, idempotentClose, isPortInUse, type Logger } from "@reports/runtime";
 import { displayPath } from "@reports/runtime/local-stack";
 import { startEmulator } from "@reports/servicebus-emulator";
+import { ensureAppLogins } from "./app-logins.ts";
 import { startAzurite } from "./azurite.ts";
 import { abortReason, type ManagedChild, spawnManaged, waitForLine } from "./child-process.ts";
 import { REPO_ROOT, stackEnvFile } from "./config.ts";
@@ -266,6 +267,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     checkpoint();
     const { applied } = await migrate({ url: databaseUrl, log: log.child({ component: "migrate" }) });
     if (applied.length > 0) log.info({ applied }, "migrations applied");
+    // On the embedded server the apps log in as roles with their own table privileges, as in
+    // Azure; an external DATABASE_URL is used as it is given.
+    const appDatabaseUrls = options.external?.databaseUrl
+      ? { web: databaseUrl, worker: databaseUrl }
+      : await ensureAppLogins(databaseUrl);
 
     const db = createDb({ url: databaseUrl, maxConnections: 4 });
     try {
@@ -406,7 +412,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           : [join(webDir, ".next/standalone/apps/web/start.mjs")],
       },
       cwd: webDir,
-      env: childEnv({ PORT: String(webPort), HOSTNAME: "127.0.0.1", NEXT_TELEMETRY_DISABLED: "1" }),
+      env: childEnv({
+        PORT: String(webPort),
+        HOSTNAME: "127.0.0.1",
+        NEXT_TELEMETRY_DISABLED: "1",
+        DATABASE_URL: appDatabaseUrls.web,
+      }),
       log,
       echo: options.echo ?? false,
       hideLine: isNextStartupNotice,
@@ -419,7 +430,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await lock.update({ webUrl });
 
     const startWorker = () =>
-      startWorkerProcess({ env: childEnv({}), log, echo: options.echo ?? false, signal });
+      startWorkerProcess({
+        env: childEnv({ DATABASE_URL: appDatabaseUrls.worker }),
+        log,
+        echo: options.echo ?? false,
+        signal,
+      });
     let worker: ManagedChild | undefined;
     if (options.worker !== false) {
       worker = await startWorker();
