@@ -27,7 +27,7 @@ describe("fuzz suite (small, seeded)", () => {
       concurrency: 6,
       limits: { maxBodyBytes: MAX_REQUEST_BODY_BYTES, maxBatchSize: TRPC_MAX_BATCH_SIZE },
     });
-    console.log(
+    console.warn(
       `fuzz: ${figures.requests} requests in ${figures.durationMs} ms, statuses ${JSON.stringify(figures.byStatus)}, ` +
         `${figures.reportsCreated} reports created, matrix ${figures.matrix.rows.length} rows`,
     );
