@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { REPORTS_CONTAINER } from "@reports/contracts";
+import { REPORT_FAILURE_REASONS, REPORTS_CONTAINER } from "@reports/contracts";
 import { createDb, type Db } from "@reports/db";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
@@ -357,7 +357,8 @@ describe("the dashboard in a real browser against the local stack", () => {
     // Runs last but one: deleting the container also deletes the files of earlier reports.
     // A real failure: the storage container the worker writes to is gone (deleted by an
     // operator, or a misconfigured account). Every delivery fails, and after the queue's
-    // last delivery the report is Failed with the storage error as its reason.
+    // last delivery the report is Failed: its owner reads a reason written for them, while
+    // the storage error itself is kept for operators (error_detail), never shown.
     const blobs = BlobServiceClient.fromConnectionString(stackEnv.BLOB_CONNECTION_STRING!);
     const container = blobs.getContainerClient(REPORTS_CONTAINER);
     await container.delete();
@@ -369,7 +370,12 @@ describe("the dashboard in a real browser against the local stack", () => {
       await waitForReportStatus(page, "erin", "Failed", 90_000);
       const failed = page.locator('li[data-status="Failed"]').first();
       const reason = await failed.getByTestId("failure-reason").textContent();
-      expect(reason).toMatch(/container/i);
+      expect(reason).toContain(REPORT_FAILURE_REASONS.exportFailed);
+      expect(reason).not.toMatch(/container|ContainerNotFound/i);
+      const { rows } = await db.pool.query<{ error_detail: string }>(
+        "SELECT error_detail FROM reports WHERE owner_id = 'erin' AND status = 'Failed'",
+      );
+      expect(rows[0]?.error_detail).toMatch(/ContainerNotFound/);
       await screenshot(page, "06-failed");
     } finally {
       await container.createIfNotExists();
