@@ -12,8 +12,8 @@ import { parseArgs } from "node:util";
 import { MAX_REQUEST_BODY_BYTES, TRPC_MAX_BATCH_SIZE } from "@reports/contracts";
 import { type LocalStack, startLocalStack } from "@reports/local-stack";
 import { createLogger } from "@reports/runtime";
+import { readScriptEnv } from "@reports/runtime/local-stack";
 import { runFuzz } from "../e2e/fuzz/run-fuzz.ts";
-import { readScriptEnv } from "./local-env.ts";
 
 const { values } = parseArgs({
   options: {
@@ -31,7 +31,7 @@ let stateDir: string | undefined;
 
 async function main(): Promise<number> {
   let baseUrl = values.url;
-  let secret = readScriptEnv().AUTH_DEV_SECRET;
+  let secret = (await readScriptEnv()).env.AUTH_DEV_SECRET;
   if (!baseUrl) {
     stateDir = await mkdtemp(join(tmpdir(), "reports-fuzz-"));
     // Embedded PostgreSQL drops to the "postgres" user when run as root: it must traverse this.

@@ -115,8 +115,24 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzFigures> {
     log,
   });
 
+  // The catalogue's genres, as the dashboard reads them (a report's genre must be one of them).
+  const genresAnswer = await send(
+    options.baseUrl,
+    {
+      method: "GET",
+      path: "/api/trpc/catalogue.genres",
+      headers: { authorization: `Bearer ${await tokens.valid(users[0]!)}` },
+    },
+    timeoutMs,
+  );
+  const genres = (JSON.parse(genresAnswer.text) as { result?: { data?: { genres?: string[] } } }).result?.data
+    ?.genres;
+  if (!genres || genres.length === 0)
+    throw new Error(`no genres from catalogue.genres: ${genresAnswer.status} ${genresAnswer.text}`);
+
   const arbitrary = caseArbitrary({
     parameters: requestBodySchema(openApi, "/reports/popularity", "post"),
+    genres,
     dateBounds: dateBoundsOf(openApi),
     badTokenCount: badTokens.length,
     userCount: users.length,

@@ -225,9 +225,16 @@ export function invalidValue(schema: JsonSchema, bounds: DateBounds): fc.Arbitra
 }
 
 /** An object of the schema's properties, each present or not, all valid. */
-export function validObject(schema: JsonSchema, bounds: DateBounds): fc.Arbitrary<Record<string, unknown>> {
+export function validObject(
+  schema: JsonSchema,
+  bounds: DateBounds,
+  /** Properties whose valid values the schema alone does not say (a genre must be the catalogue's). */
+  overrides: Record<string, fc.Arbitrary<unknown>> = {},
+): fc.Arbitrary<Record<string, unknown>> {
   const properties = schema.properties ?? {};
   const record: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const [name, property] of Object.entries(properties)) record[name] = validValue(property, bounds);
+  for (const [name, property] of Object.entries(properties)) {
+    record[name] = overrides[name] ?? validValue(property, bounds);
+  }
   return fc.record(record, { requiredKeys: [] }) as fc.Arbitrary<Record<string, unknown>>;
 }
