@@ -174,6 +174,27 @@ describe("oidc auth against a real JWKS endpoint", () => {
     }
   });
 
+  it("marks an operator by the admin app role (roles), on top of the scope or the API's role", async () => {
+    const base = { iss: issuer, aud: audience, sub: "u" };
+    const verifier = createAuthVerifier(config());
+    await expect(
+      verifier.verifyToken(await sign(privateKey, { ...base, roles: ["Reports.Admin"] })),
+    ).resolves.toEqual({ userId: "u", admin: true });
+    await expect(
+      verifier.verifyToken(
+        await sign(privateKey, { ...base, scp: undefined, roles: [permission.role, "Reports.Admin"] }),
+      ),
+    ).resolves.toEqual({ userId: "u", admin: true });
+    // Another name configured: the default one is just a role.
+    const renamed = createAuthVerifier({ ...config(), adminRole: "Exports.Operator" });
+    await expect(
+      renamed.verifyToken(await sign(privateKey, { ...base, roles: ["Reports.Admin"] })),
+    ).resolves.toEqual({ userId: "u" });
+    await expect(
+      renamed.verifyToken(await sign(privateKey, { ...base, roles: ["Exports.Operator"] })),
+    ).resolves.toEqual({ userId: "u", admin: true });
+  });
+
   it("refuses a token granting neither the scope nor the app role", async () => {
     const verifier = createAuthVerifier(config());
     const base = { iss: issuer, aud: audience, sub: "u" };
@@ -243,5 +264,27 @@ describe("oidc auth against a real JWKS endpoint", () => {
   it("refuses a development token in oidc mode", async () => {
     const verifier = createAuthVerifier(config());
     await expectUnauthorized(verifier.verifyToken(await signDevelopmentToken(SECRET, "alice")), /algorithm/);
+  });
+});
+
+describe("the admin role", () => {
+  it("makes a development user an operator when the configured list names them", async () => {
+    const verifier = createAuthVerifier({ mode: "development", secret: SECRET, admins: ["root", "ops"] });
+    await expect(verifier.verifyToken(await signDevelopmentToken(SECRET, "ops"))).resolves.toEqual({
+      userId: "ops",
+      admin: true,
+    });
+    await expect(verifier.verifyToken(await signDevelopmentToken(SECRET, "alice"))).resolves.toEqual({
+      userId: "alice",
+    });
+    // A role claim in a development token grants nothing: only the list does.
+    const forged = await new SignJWT({ roles: ["Reports.Admin"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("mallory")
+      .setIssuer("report-exports-dev")
+      .setAudience("report-exports")
+      .setExpirationTime("5m")
+      .sign(new TextEncoder().encode(SECRET));
+    await expect(verifier.verifyToken(forged)).resolves.toEqual({ userId: "mallory" });
   });
 });

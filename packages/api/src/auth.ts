@@ -21,8 +21,16 @@ export const ACCEPTED_JWT_ALGORITHMS: readonly string[] = [
   "ES384",
 ];
 
+/** The app role that makes a user an operator (README, "The admin role"). */
+export const DEFAULT_ADMIN_ROLE = "Reports.Admin";
+
 export type AuthConfig =
-  | { mode: "development"; secret: string }
+  | {
+      mode: "development";
+      secret: string;
+      /** Development users who are operators (the local stack's configured list). */
+      admins?: readonly string[];
+    }
   | {
       mode: "oidc";
       issuer: string;
@@ -32,11 +40,15 @@ export type AuthConfig =
       scope: string;
       /** The app role an application's access token (no user) must carry in `roles` instead. */
       role: string;
+      /** The app role, in `roles`, of an operator (a user assigned it, or an application granted it). */
+      adminRole?: string;
     };
 
 /** Who is calling; `userId` is the token's `sub`. */
 export interface AuthUser {
   userId: string;
+  /** An operator: may use the admin procedures and routes (and see every user's reports there). */
+  admin?: boolean;
 }
 
 export interface AuthVerifier {
@@ -121,12 +133,22 @@ function checkOidcPermission(payload: JWTPayload, config: { scope: string; role:
   if (looksLikeIdToken(payload)) {
     throw unauthorized("This is an ID token; send the access token issued for this API.");
   }
-  const roles = Array.isArray(payload.roles) ? payload.roles : [];
-  if (!scopesOf(payload).includes(config.scope) && !roles.includes(config.role)) {
+  // The admin role adds to this, it does not replace it: an operator's script (client
+  // credentials) is granted both app roles.
+  if (!scopesOf(payload).includes(config.scope) && !rolesOf(payload).includes(config.role)) {
     throw unauthorized(
       `The token grants neither this API's scope "${config.scope}" (scp) nor its app role "${config.role}" (roles).`,
     );
   }
+}
+
+/** The token's app roles (`roles`: Entra puts a user's assigned roles there, and an application's). */
+function rolesOf(payload: JWTPayload): string[] {
+  return Array.isArray(payload.roles) ? payload.roles.filter((role) => typeof role === "string") : [];
+}
+
+function authUser(userId: string, admin: boolean): AuthUser {
+  return admin ? { userId, admin: true } : { userId };
 }
 
 /**
@@ -154,6 +176,8 @@ function isUsableSubject(sub: string): boolean {
  */
 export function createAuthVerifier(config: AuthConfig): AuthVerifier {
   let verify: (token: string) => Promise<JWTPayload>;
+  // Development tokens carry no roles: the local stack's list decides, when the token is used.
+  const admins = new Set(config.mode === "development" ? (config.admins ?? []) : []);
   if (config.mode === "development") {
     const key = new TextEncoder().encode(config.secret);
     verify = async (token) =>
@@ -193,8 +217,11 @@ export function createAuthVerifier(config: AuthConfig): AuthVerifier {
         `The token's subject (sub) must be at most ${MAX_SUBJECT_LENGTH} characters of plain text.`,
       );
     }
-    if (config.mode === "oidc") checkOidcPermission(payload, config);
-    return { userId: payload.sub };
+    if (config.mode === "oidc") {
+      checkOidcPermission(payload, config);
+      return authUser(payload.sub, rolesOf(payload).includes(config.adminRole ?? DEFAULT_ADMIN_ROLE));
+    }
+    return authUser(payload.sub, admins.has(payload.sub));
   }
 
   return {

@@ -20,3 +20,8 @@ export function createTraceparent(): string {
 export function resolveTraceparent(header: string | null | undefined): string {
   return isValidTraceparent(header) ? header.trim() : createTraceparent();
 }
+
+/** The trace id (32 hex digits) of a valid `traceparent`, or null. */
+export function traceIdOf(traceparent: string | null | undefined): string | null {
+  return isValidTraceparent(traceparent) ? traceparent.trim().slice(3, 35) : null;
+}

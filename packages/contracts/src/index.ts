@@ -1,3 +1,4 @@
+export * from "./admin.ts";
 export * from "./dashboard.ts";
 export * from "./errors.ts";
 export * from "./infrastructure.ts";

@@ -71,3 +71,15 @@ export function canMoveReport(from: TReportStatus, to: TReportStatus): boolean {
 export function reportStatusesLeadingTo(to: TReportStatus): TReportStatus[] {
   return REPORT_STATUSES.filter((from) => canMoveReport(from, to));
 }
+
+/**
+ * The one way back from a final status, and only by an operator: the console's retry and
+ * re-drive move a Failed report back to Pending together with a new export request, in one
+ * guarded statement (`WHERE status = ANY(from)`). Nothing in the pipeline takes this path:
+ * the worker's guards come from `reportStatusesLeadingTo`, which does not include it, so a
+ * late delivery can still never revive a report.
+ */
+export const OPERATOR_REQUEUE = { from: ["Failed"], to: "Pending" } as const satisfies {
+  from: readonly TFinalReportStatus[];
+  to: TReportStatus;
+};

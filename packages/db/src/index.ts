@@ -1,5 +1,15 @@
 export { type CreateDbOptions, createDb, type Db } from "./client.ts";
-export type { Album, Artist, OutboxMessage, Rating, Report } from "./generated/prisma/client.ts";
+export type {
+  AdminAction,
+  Album,
+  Artist,
+  DeadLetter,
+  OutboxMessage,
+  Rating,
+  Report,
+  ReportStoryEvent,
+  WorkerHeartbeat,
+} from "./generated/prisma/client.ts";
 export { Prisma, PrismaClient } from "./generated/prisma/client.ts";
 export { ReportKind, ReportStatus } from "./generated/prisma/enums.ts";
 export { assertDatabaseReachable, describeDatabaseUrl } from "./reachability.ts";

@@ -32,9 +32,10 @@ export function authConfig(env: TWebEnv): AuthConfig {
       jwksUrl: env.AUTH_JWKS_URL!,
       scope: env.AUTH_API_SCOPE,
       role: env.AUTH_API_ROLE,
+      adminRole: env.AUTH_ADMIN_ROLE,
     };
   }
-  return { mode: "development", secret: env.AUTH_DEV_SECRET! };
+  return { mode: "development", secret: env.AUTH_DEV_SECRET!, admins: env.AUTH_DEV_ADMINS };
 }
 
 /** Builds the process's dependencies from validated configuration. */

@@ -38,6 +38,21 @@ export const ZWebEnv = z
     AUTH_API_SCOPE: zClaimValue.default("Reports.ReadWrite"),
     /** oidc mode: the app role an application's own access token (no user) must carry in `roles`. */
     AUTH_API_ROLE: zClaimValue.default("Reports.ReadWrite.All"),
+    /** oidc mode: the app role (in `roles`) of an operator, who may use the console at /admin. */
+    AUTH_ADMIN_ROLE: zClaimValue.default("Reports.Admin"),
+    /**
+     * development mode: comma-separated user names who are operators (the local stack's
+     * console users); development tokens carry no roles.
+     */
+    AUTH_DEV_ADMINS: z
+      .string()
+      .default("")
+      .transform((value) =>
+        value
+          .split(",")
+          .map((name) => name.trim())
+          .filter((name) => name !== ""),
+      ),
     /**
      * The dashboard's public origin (https://reports.example.com), oidc mode: the browser
      * sign-in's redirect URI is `<PUBLIC_URL>/api/session/callback`. Configured rather than

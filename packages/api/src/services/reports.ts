@@ -7,6 +7,7 @@ import {
   type TListReportsInput,
   type TPopularityReportParameters,
   type TReport,
+  type TReportMessage,
   type TReportPage,
   type TRequestReportInput,
   ZGetReportInput,
@@ -116,6 +117,28 @@ function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
 }
 
+/**
+ * Adds the outbox row of a report message inside the caller's transaction and wakes the
+ * relay (NOTIFY is delivered on commit). Every export request, accepted or re-sent by an
+ * operator, leaves through here. Returns the row id, which becomes the message id.
+ */
+export async function writeOutboxMessage(
+  tx: Prisma.TransactionClient,
+  { message, traceparent }: { message: TReportMessage; traceparent?: string | null | undefined },
+): Promise<string> {
+  const row = await tx.outboxMessage.create({
+    data: {
+      type: message.type,
+      payload: JSON.parse(JSON.stringify(message)) as Prisma.InputJsonObject,
+      correlationId: message.reportId,
+      traceparent: traceparent ?? null,
+    },
+    select: { id: true },
+  });
+  await tx.$executeRaw`SELECT pg_notify(${OUTBOX_NOTIFY_CHANNEL}, '')`;
+  return row.id;
+}
+
 export interface RequestReportArgs {
   db: Db;
   user: AuthUser;
@@ -200,16 +223,7 @@ export async function requestReport({
         },
         select: REPORT_SELECT,
       });
-      await tx.outboxMessage.create({
-        data: {
-          type: EXPORT_REQUESTED_V1,
-          payload: JSON.parse(JSON.stringify(message)) as Prisma.InputJsonObject,
-          correlationId: reportId,
-          traceparent: traceparent ?? null,
-        },
-        select: { id: true },
-      });
-      await tx.$executeRaw`SELECT pg_notify(${OUTBOX_NOTIFY_CHANNEL}, '')`;
+      await writeOutboxMessage(tx, { message, traceparent });
       return created;
     });
     return { report: toReportResource(row), created: true };

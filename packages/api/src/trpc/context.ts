@@ -4,6 +4,7 @@ import type { AuthUser, AuthVerifier } from "../auth.ts";
 import type { DownloadUrlSigner } from "../download-url.ts";
 import { type AppError, toAppError } from "../errors.ts";
 import type { ReportLimiter } from "../services/report-limits.ts";
+import type { QueueCountsReader } from "../services/admin/broker.ts";
 import { resolveTraceparent } from "../traceparent.ts";
 
 /** What the procedures need from the process: one instance each, built at start. */
@@ -13,6 +14,8 @@ export interface ApiDeps {
   log?: Logger | undefined;
   /** The per-user limits on report requests (every web process passes its limiter). */
   limits?: ReportLimiter | undefined;
+  /** The broker's queue counts for the operator console; absent when Service Bus is not configured. */
+  broker?: QueueCountsReader | undefined;
 }
 
 export interface CreateContextInnerOptions extends ApiDeps {
@@ -30,6 +33,7 @@ export function createContextInner(options: CreateContextInnerOptions) {
     signer: options.signer,
     log: options.log,
     limits: options.limits,
+    broker: options.broker,
     user: options.user ?? null,
     authError: options.authError,
     traceparent: options.traceparent,

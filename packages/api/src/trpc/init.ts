@@ -102,8 +102,17 @@ const jsonInput = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
+// An operator only; everyone else gets FORBIDDEN, whatever the procedure and its input.
+const isAdmin = t.middleware(({ ctx, next }) => {
+  if (!ctx.user) throw ctx.authError ?? new AppError("UNAUTHORIZED", "Authentication required.");
+  if (!ctx.user.admin) throw new AppError("FORBIDDEN", "This needs the operator (admin) role.");
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(appErrors).use(jsonInput);
 // Authentication first: an anonymous caller's body is never read.
 export const protectedProcedure = t.procedure.use(appErrors).use(isAuthenticated).use(jsonInput);
+/** The operator console's procedures (routers/admin): authenticated and holding the admin role. */
+export const adminProcedure = t.procedure.use(appErrors).use(isAdmin).use(jsonInput);

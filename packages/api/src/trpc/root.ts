@@ -1,4 +1,5 @@
 import { router } from "./init.ts";
+import { adminRouter } from "./routers/admin.ts";
 import { catalogueRouter } from "./routers/catalogue.ts";
 import { reportPreviewsRouter } from "./routers/report-previews.ts";
 import { reportsRouter } from "./routers/reports.ts";
@@ -7,6 +8,7 @@ export const appRouter = router({
   reports: reportsRouter,
   reportPreviews: reportPreviewsRouter,
   catalogue: catalogueRouter,
+  admin: adminRouter,
 });
 
 /** The router's type, for typed clients: `createTRPCClient<AppRouter>(...)`. */
