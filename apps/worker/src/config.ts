@@ -24,6 +24,8 @@ export const ZWorkerEnv = z
     ...DATABASE_AUTH_ENV_FIELDS,
     ...SERVICE_BUS_ENV_FIELDS,
     ...BLOB_ENV_FIELDS,
+    /** What this build is, as the operator console's worker list shows it (e.g. the image tag). */
+    APP_VERSION: z.string().trim().min(1).max(200).default("development"),
     /** Exports processed at once by this instance (Service Bus maxConcurrentCalls). */
     WORKER_CONCURRENCY: zPositiveInt.max(64).default(2),
     /**

@@ -8,6 +8,8 @@ import { type Closable, idempotentClose, type Logger } from "@reports/runtime";
 import type { TWorkerEnv } from "./config.ts";
 import { startConsumer } from "./consumer/start-consumer.ts";
 import { startDeadLetterWatcher } from "./consumer/start-dead-letter-watcher.ts";
+import { createRunningDeliveries } from "./heartbeat/running-deliveries.ts";
+import { startHeartbeat } from "./heartbeat/start-heartbeat.ts";
 import { startRelay } from "./relay/start-relay.ts";
 
 export interface WorkerDependencies {
@@ -20,6 +22,7 @@ export interface WorkerDependencies {
   relay?: boolean;
   consumer?: boolean;
   deadLetterWatcher?: boolean;
+  heartbeat?: boolean;
 }
 
 /** Connections: the LISTEN one, the relay's statements, and per export a lock + a cursor connection. */
@@ -55,6 +58,7 @@ export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies):
     await container.createIfNotExists();
     serviceBus = deps.serviceBus ?? createServiceBusClient(config);
     const sb = serviceBus;
+    const running = createRunningDeliveries();
 
     const relay =
       deps.relay === false
@@ -85,6 +89,8 @@ export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies):
             retryMaxMs: config.EXPORT_RETRY_MAX_MS,
             maxExportsPerUser: config.WORKER_MAX_EXPORTS_PER_USER,
             fairnessDeferMs: config.WORKER_FAIRNESS_DEFER_MS,
+            workerId: relayId,
+            running,
           });
     const watcher =
       deps.deadLetterWatcher === false
@@ -94,6 +100,23 @@ export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies):
             queue: config.SERVICEBUS_QUEUE,
             pool: db.pool,
             log: log.child({ component: "dead-letter-watcher" }),
+          });
+    // Last: nothing after it can fail, so it never outlives a failed start.
+    const heartbeat =
+      deps.heartbeat === false
+        ? undefined
+        : startHeartbeat({
+            pool: db.pool,
+            identity: {
+              workerId: relayId,
+              host: hostname(),
+              pid: process.pid,
+              version: config.APP_VERSION,
+              concurrency: config.WORKER_CONCURRENCY,
+              startedAt: new Date(),
+            },
+            running,
+            log: log.child({ component: "heartbeat" }),
           });
     log.info(
       {
@@ -110,6 +133,8 @@ export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies):
       close: idempotentClose(async (deadline) => {
         const components: Array<Closable | undefined> = [relay, consumer, watcher];
         await Promise.allSettled(components.map((component) => component?.close(deadline)));
+        // After the consumer: the goodbye says nothing runs here any more.
+        await heartbeat?.close(deadline);
         if (ownServiceBus) {
           await deadline.settle(sb.close().catch((err: unknown) => log.warn({ err }, "closing Service Bus")));
         }

@@ -34,7 +34,13 @@ describe("dead-letter watcher", () => {
       reportId,
     ]);
     const sender = serviceBus.createSender(QUEUE);
-    await sender.sendMessages({ messageId: outboxId, correlationId: reportId, body: payload });
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    await sender.sendMessages({
+      messageId: outboxId,
+      correlationId: reportId,
+      body: payload,
+      applicationProperties: { type: "reports.export-requested.v1", traceparent },
+    });
     await sender.close();
     // Two deliveries abandoned, as a crashing worker's expiring locks would: the broker
     // moves the message to the DLQ with MaxDeliveryCountExceeded.
@@ -60,6 +66,35 @@ describe("dead-letter watcher", () => {
       await waitFor(async () => (await peekAll(serviceBus, QUEUE, "deadLetter")).length === 0, {
         what: "the dead-letter queue to be drained",
       });
+      // Kept whole for the operator console, with a line in the report's story.
+      const recorded = await database.db.pool.query("SELECT * FROM dead_letters WHERE report_id = $1", [
+        reportId,
+      ]);
+      expect(recorded.rows).toEqual([
+        expect.objectContaining({
+          queue: QUEUE,
+          message_id: outboxId,
+          reason: "MaxDeliveryCountExceeded",
+          body: payload,
+          redriven_at: null,
+        }),
+      ]);
+      // The broker adds its DeadLetterReason and description, as Service Bus does.
+      expect(recorded.rows[0].application_properties).toMatchObject({
+        type: "reports.export-requested.v1",
+        traceparent,
+        DeadLetterReason: "MaxDeliveryCountExceeded",
+      });
+      const story = await database.db.pool.query(
+        "SELECT event, detail, trace_id FROM report_story WHERE report_id = $1 ORDER BY id",
+        [reportId],
+      );
+      expect(story.rows.map((row) => row.event)).toEqual(["status", "dead-lettered", "status"]);
+      expect(story.rows[1]).toMatchObject({
+        detail: { reason: "MaxDeliveryCountExceeded", deadLetterId: recorded.rows[0].id },
+        trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
+      });
+      expect(story.rows[2]).toMatchObject({ detail: { from: "Processing", to: "Failed" } });
     } finally {
       await watcher.close();
     }

@@ -1,5 +1,7 @@
 import type { ServiceBusClient } from "@azure/service-bus";
 import { type Closable, idempotentClose } from "@reports/runtime";
+import type { RunningDeliveries } from "../heartbeat/running-deliveries.ts";
+import { recordStoryEvent, reportIdOf, traceIdOf } from "../story/record-delivery.ts";
 import { type ConsumerContext, handleReportMessage } from "./handle-report-message.ts";
 import { logReceiveError } from "./receive-error.ts";
 
@@ -9,6 +11,9 @@ export interface StartConsumerOptions extends ConsumerContext {
   concurrency: number;
   /** How long the SDK renews a message's lock: must cover the longest export. */
   maxLockRenewalMs: number;
+  /** Who this worker is in the reports' stories, and what its heartbeat says it runs. */
+  workerId?: string;
+  running?: RunningDeliveries;
 }
 
 /**
@@ -29,12 +34,36 @@ export function startConsumer(options: StartConsumerOptions): Closable {
   const subscription = receiver.subscribe(
     {
       processMessage: async (message) => {
+        const reportId = reportIdOf(message);
+        const key = message.lockToken ?? String(message.messageId);
+        if (reportId) {
+          options.running?.add(key, {
+            reportId,
+            messageId: message.messageId === undefined ? null : String(message.messageId),
+            since: new Date().toISOString(),
+          });
+          // The story's "each delivery"; losing the line must not lose the delivery.
+          await recordStoryEvent(options.pool, {
+            reportId,
+            event: "delivery",
+            actor: options.workerId ?? null,
+            detail: {
+              messageId: message.messageId,
+              deliveryCount: message.deliveryCount ?? 0,
+              worker: options.workerId,
+            },
+            traceId: traceIdOf(message),
+          }).catch((err: unknown) =>
+            log.warn({ err, reportId }, "could not record the delivery in the story"),
+          );
+        }
         const handling = handleReportMessage(options, receiver, message, abort.signal);
         inFlight.add(handling);
         try {
           await handling;
         } finally {
           inFlight.delete(handling);
+          options.running?.delete(key);
         }
       },
       processError: async (args) => {

@@ -3,6 +3,7 @@ import { type TReportFailure, ZDeadLetterReason } from "@reports/contracts";
 import { type Closable, idempotentClose, type Logger, sleep } from "@reports/runtime";
 import type pg from "pg";
 import { z } from "zod";
+import { recordStoryEvent, traceIdOf } from "../story/record-delivery.ts";
 import { decodeMessageBody } from "./parse-report-message.ts";
 import { logReceiveError } from "./receive-error.ts";
 import { failReport } from "./report-store.ts";
@@ -57,8 +58,91 @@ export function describeDeadLetter(
   }
 }
 
+// Once per dead-letter queue sequence number: a redelivery of the same dead letter (a
+// completion lost on its way back) is not recorded twice.
+const RECORD_SQL = `
+INSERT INTO dead_letters (id, queue, sequence_number, message_id, correlation_id, report_id, reason,
+                          description, subject, body, application_properties, delivery_count, enqueued_at)
+VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12)
+ON CONFLICT (queue, sequence_number) DO NOTHING
+RETURNING id`;
+
+/** Application properties as JSON: AMQP types (Long, Date, Buffer) become what JSON can hold. */
+function propertiesAsJson(properties: Record<string, unknown> | undefined): string {
+  return JSON.stringify(properties ?? {}, (_key, value: unknown) =>
+    typeof value === "bigint" ? value.toString() : value,
+  );
+}
+
+/** The body as JSON: the decoded value, or the raw text as a JSON string when it is not JSON. */
+function bodyAsJson(body: unknown): string {
+  const decoded = decodeMessageBody(body);
+  if (decoded.ok) return JSON.stringify(decoded.value);
+  if (Buffer.isBuffer(body)) return JSON.stringify(body.toString("utf8"));
+  return JSON.stringify(typeof body === "string" ? body : String(body));
+}
+
 /**
- * Receives from `<queue>/$DeadLetterQueue` and marks any report that is still Pending or
+ * Keeps the whole dead-lettered message (dead_letters) with a line in its report's story, so
+ * an operator can inspect it and re-drive it from the console after the watcher has
+ * completed it here. Both in one transaction with marking the report Failed.
+ */
+async function recordDeadLetter(
+  pool: pg.Pool,
+  queue: string,
+  message: ServiceBusReceivedMessage,
+  reportId: string | undefined,
+): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const recorded = await client.query<{ id: string }>(RECORD_SQL, [
+      queue,
+      String(message.sequenceNumber ?? 0),
+      message.messageId === undefined ? null : String(message.messageId),
+      message.correlationId === undefined ? null : String(message.correlationId),
+      reportId ?? null,
+      message.deadLetterReason ?? null,
+      message.deadLetterErrorDescription ?? null,
+      message.subject ?? null,
+      bodyAsJson(message.body),
+      propertiesAsJson(message.applicationProperties),
+      message.deliveryCount ?? null,
+      message.enqueuedTimeUtc ?? null,
+    ]);
+    const deadLetterId = recorded.rows[0]?.id;
+    if (reportId && deadLetterId) {
+      await recordStoryEvent(client, {
+        reportId,
+        event: "dead-lettered",
+        detail: {
+          deadLetterId,
+          reason: message.deadLetterReason,
+          description: message.deadLetterErrorDescription,
+          deliveryCount: message.deliveryCount,
+        },
+        traceId: traceIdOf(message),
+      });
+    }
+    const failed = reportId
+      ? await failReport(client, reportId, {
+          failure: failureOfDeadLetter(message.deadLetterReason),
+          detail: describeDeadLetter(message),
+        })
+      : false;
+    await client.query("COMMIT");
+    return failed;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Receives from `<queue>/$DeadLetterQueue`, records each message whole (dead_letters, for
+ * the operator console) and marks any report that is still Pending or
  * Processing as Failed with the dead-letter reason. This covers what no worker could
  * record itself: MaxDeliveryCountExceeded after a worker died on the last delivery, TTL
  * expiry, and a failure to write Failed on the last attempt. Reports already final are
@@ -86,12 +170,7 @@ export function startDeadLetterWatcher(options: {
           deadLetterErrorDescription: message.deadLetterErrorDescription,
         });
         try {
-          const failed = reportId
-            ? await failReport(pool, reportId, {
-                failure: failureOfDeadLetter(message.deadLetterReason),
-                detail: describeDeadLetter(message),
-              })
-            : false;
+          const failed = await recordDeadLetter(pool, queue, message, reportId);
           messageLog.warn({ reportMarkedFailed: failed }, "dead-lettered export request");
           await receiver.completeMessage(message);
         } catch (err) {
