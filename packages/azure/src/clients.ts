@@ -1,5 +1,5 @@
 import type { TokenCredential } from "@azure/identity";
-import { type RetryOptions, ServiceBusClient } from "@azure/service-bus";
+import { type RetryOptions, ServiceBusAdministrationClient, ServiceBusClient } from "@azure/service-bus";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import type { TBlobEnv, TServiceBusEnv } from "./config.ts";
 import { getAzureCredential } from "./credential.ts";
@@ -31,6 +31,29 @@ export function createServiceBusClient(env: TServiceBusEnv, options: ServiceBusC
   return new ServiceBusClient(env.SERVICEBUS_NAMESPACE!, options.credential ?? getAzureCredential(), {
     retryOptions,
   });
+}
+
+/**
+ * The administration client (queue counts) for the same namespace. It speaks HTTPS to the
+ * connection string's endpoint, which the emulator answers with a self-signed certificate:
+ * the local stack trusts it through NODE_EXTRA_CA_CERTS, tests pass `ca`.
+ */
+export function createServiceBusAdministrationClient(
+  env: Pick<TServiceBusEnv, "SERVICEBUS_CONNECTION_STRING" | "SERVICEBUS_NAMESPACE">,
+  options: { credential?: TokenCredential; ca?: string } = {},
+): ServiceBusAdministrationClient {
+  const clientOptions = {
+    retryOptions: { maxRetries: 1, retryDelayInMs: 500 },
+    ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
+  };
+  if (env.SERVICEBUS_CONNECTION_STRING) {
+    return new ServiceBusAdministrationClient(env.SERVICEBUS_CONNECTION_STRING, clientOptions);
+  }
+  return new ServiceBusAdministrationClient(
+    env.SERVICEBUS_NAMESPACE!,
+    options.credential ?? getAzureCredential(),
+    clientOptions,
+  );
 }
 
 export interface BlobClients {

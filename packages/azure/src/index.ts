@@ -1,6 +1,7 @@
 export {
   type BlobClients,
   createBlobClients,
+  createServiceBusAdministrationClient,
   createServiceBusClient,
   parseStorageConnectionString,
   SERVICE_BUS_RETRY_OPTIONS,

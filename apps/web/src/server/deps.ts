@@ -3,11 +3,17 @@ import {
   type AuthVerifier,
   createAuthVerifier,
   createDownloadUrlSigner,
+  createQueueCountsReader,
   createReportLimiter,
   type DownloadUrlSigner,
+  type QueueCountsReader,
   type ReportLimiter,
 } from "@reports/api";
-import { createBlobClients, entraPostgresPassword } from "@reports/azure";
+import {
+  createBlobClients,
+  createServiceBusAdministrationClient,
+  entraPostgresPassword,
+} from "@reports/azure";
 import { createDb, type Db } from "@reports/db";
 import { createLogger, type Logger } from "@reports/runtime";
 import { getWebEnv, type TWebEnv } from "./env.ts";
@@ -20,6 +26,8 @@ export interface WebDeps {
   log: Logger;
   /** Per-user limits on report requests, counted in PostgreSQL (shared by every instance). */
   limits: ReportLimiter;
+  /** The broker's queue counts for the operator console, when Service Bus is configured. */
+  broker?: QueueCountsReader | undefined;
 }
 
 /** How the API verifies bearer tokens under this configuration. */
@@ -56,7 +64,11 @@ export function createWebDeps(env: TWebEnv): WebDeps {
     maxActivePerUser: env.REPORTS_MAX_ACTIVE_PER_USER,
     requestsPerMinute: env.REPORT_REQUESTS_PER_MINUTE,
   });
-  return { db, auth: createAuthVerifier(authConfig(env)), signer, log, limits };
+  const broker =
+    env.SERVICEBUS_CONNECTION_STRING || env.SERVICEBUS_NAMESPACE
+      ? createQueueCountsReader(createServiceBusAdministrationClient(env), env.SERVICEBUS_QUEUE)
+      : undefined;
+  return { db, auth: createAuthVerifier(authConfig(env)), signer, log, limits, broker };
 }
 
 // Kept on globalThis so `next dev` module reloads do not open a new pool each time.

@@ -1,4 +1,9 @@
-import { BLOB_ENV_FIELDS, DATABASE_AUTH_ENV_FIELDS, refineBlobEnv } from "@reports/azure";
+import {
+  BLOB_ENV_FIELDS,
+  DATABASE_AUTH_ENV_FIELDS,
+  refineBlobEnv,
+  SERVICE_BUS_ENV_FIELDS,
+} from "@reports/azure";
 import { ALWAYS_REFINE, BASE_ENV_FIELDS, parseConfig, zPositiveInt, zPostgresUrl } from "@reports/runtime";
 import { z } from "zod";
 
@@ -25,6 +30,9 @@ export const ZWebEnv = z
     DATABASE_URL: zPostgresUrl,
     ...DATABASE_AUTH_ENV_FIELDS,
     ...BLOB_ENV_FIELDS,
+    // Optional here: the operator console reads the queue's counts from the broker; without
+    // either variable it says the broker is not configured.
+    ...SERVICE_BUS_ENV_FIELDS,
     AUTH_MODE: z.enum(["development", "oidc"]).default("development"),
     /** HS256 secret of development tokens (local stack). */
     AUTH_DEV_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
@@ -82,7 +90,16 @@ export const ZWebEnv = z
     REPORT_REQUESTS_PER_MINUTE: zPositiveInt.max(100_000).default(20),
   })
   .superRefine(refineBlobEnv, ALWAYS_REFINE)
-  .superRefine(refineAuthEnv, ALWAYS_REFINE);
+  .superRefine(refineAuthEnv, ALWAYS_REFINE)
+  .superRefine((env: { SERVICEBUS_CONNECTION_STRING?: unknown; SERVICEBUS_NAMESPACE?: unknown }, ctx) => {
+    if (env.SERVICEBUS_CONNECTION_STRING !== undefined && env.SERVICEBUS_NAMESPACE !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SERVICEBUS_NAMESPACE"],
+        message: "set either SERVICEBUS_CONNECTION_STRING or SERVICEBUS_NAMESPACE, not both",
+      });
+    }
+  }, ALWAYS_REFINE);
 export type TWebEnv = z.infer<typeof ZWebEnv>;
 
 /** What the refinements read, as they may find it: a failed field keeps its raw value. */

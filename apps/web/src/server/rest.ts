@@ -96,6 +96,24 @@ const BODY_LIMIT_ERRORS: BodyLimitErrors = {
 const JSON_MEDIA_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 
 /**
+ * Every operator REST route under /admin/api: withUser, and a 403 problem for anyone without
+ * the admin role (before the route's own logic reads anything).
+ */
+export function withAdmin<Params extends Record<string, string> = Record<string, never>>(
+  handler: (args: UserRouteArgs<Params>) => Promise<Response>,
+): RouteHandler<Params> {
+  return withUser<Params>(async (args) => {
+    if (!args.user.admin) throw new AppError("FORBIDDEN", "This needs the operator (admin) role.");
+    return handler(args);
+  });
+}
+
+/** A GET route's query string as an input object (repeated keys: the last one). */
+export function queryInput(request: Request): Record<string, string> {
+  return Object.fromEntries(new URL(request.url).searchParams);
+}
+
+/**
  * The JSON body, or `{}` when there is none (all parameters are optional). The body is read
  * with a size limit (413 past it, without buffering more); a body that is not declared as JSON
  * is a 415; one that is not valid UTF-8 or JSON a 400 naming the body.

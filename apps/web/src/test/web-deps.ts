@@ -12,6 +12,9 @@ import { setWebEnv, ZWebEnv } from "../server/env.ts";
 
 export const TEST_SECRET = "web-route-tests-secret-at-least-32-chars";
 
+/** The one development user the route tests' verifier treats as an operator. */
+export const TEST_ADMIN = "test-operator";
+
 /** Links that name the blob; the api package's tests download real ones from Azurite. */
 export const testSigner: DownloadUrlSigner = {
   createDownloadUrl: async ({ blobName }) => `https://storage.test/reports/${blobName}?sp=r&sig=test`,
@@ -38,7 +41,7 @@ export function useTestDeps(db: Db): WebDeps {
   );
   const deps: WebDeps = {
     db,
-    auth: createAuthVerifier({ mode: "development", secret: TEST_SECRET }),
+    auth: createAuthVerifier({ mode: "development", secret: TEST_SECRET, admins: [TEST_ADMIN] }),
     signer: testSigner,
     log: createLogger({ name: "web-test", level: "silent" }),
     limits: testLimits(db),
