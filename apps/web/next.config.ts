@@ -36,6 +36,9 @@ const nextConfig: NextConfig = {
     // Socket reads are at most 64 KiB, so with 128 KiB above the API's own limit whatever is
     // left of a cut body is still over that limit, and the routes answer 413.
     proxyClientMaxBodySize: MAX_REQUEST_BODY_BYTES + 128 * 1024,
+    // forbidden() answers 403 with app/forbidden.tsx: the operator console's pages for
+    // anyone without the admin role.
+    authInterrupts: true,
   },
   poweredByHeader: false,
   reactStrictMode: true,

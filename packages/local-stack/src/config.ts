@@ -28,6 +28,8 @@ export const ZLocalStackEnv = z.object({
   SERVICEBUS_NAMESPACE: z.string().min(1).optional(),
   SEED_ALBUMS: zPositiveInt.default(3_000),
   SEED_RATINGS: zPositiveInt.default(300_000),
+  /** Development users who may use the operator console at /admin (comma-separated). */
+  AUTH_DEV_ADMINS: z.string().default("admin"),
   /** Use `next dev` instead of building and running the production server. */
   WEB_DEV: z.enum(["true", "false"]).default("false"),
 });

@@ -7,7 +7,7 @@ import { migrate } from "@reports/db/migrate";
 import { isCatalogueEmpty, seedCatalogue } from "@reports/db/seed";
 import { getFreePort, idempotentClose, isPortInUse, type Logger } from "@reports/runtime";
 import { displayPath } from "@reports/runtime/local-stack";
-import { startEmulator } from "@reports/servicebus-emulator";
+import { EMULATOR_CERTIFICATE_FILE, startEmulator } from "@reports/servicebus-emulator";
 import { ensureAppLogins } from "./app-logins.ts";
 import { startAzurite } from "./azurite.ts";
 import { abortReason, type ManagedChild, spawnManaged, waitForLine } from "./child-process.ts";
@@ -60,6 +60,8 @@ export interface LocalStackOptions {
   signal?: AbortSignal;
   /** The process a user stops to stop this stack, named to a second stack that finds the folder taken. */
   stopPid?: number;
+  /** Development users who are operators (AUTH_DEV_ADMINS); default `admin`. */
+  devAdmins?: string;
 }
 
 export interface LocalStack {
@@ -312,6 +314,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // Service Bus
     let serviceBusEnv: Record<string, string>;
+    // The emulator's administration API (queue counts) is HTTPS with a self-signed
+    // certificate kept in its data folder: the web app and the worker trust it process-wide
+    // through NODE_EXTRA_CA_CERTS, so their code builds the SDK client exactly as for Azure.
+    let trustedCa: Record<string, string> = {};
     let emulator: Awaited<ReturnType<typeof startEmulator>> | undefined;
     const externalBus = options.external?.serviceBus;
     const serviceBusDir = join(stateDir, "servicebus");
@@ -337,6 +343,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       serviceBusEnv = { SERVICEBUS_CONNECTION_STRING: emulator!.connectionString };
       embedded.push("SERVICEBUS_CONNECTION_STRING");
+      trustedCa = { NODE_EXTRA_CA_CERTS: join(serviceBusDir, EMULATOR_CERTIFICATE_FILE) };
       log.info({ port: serviceBusPort }, "Service Bus emulator started");
     }
     checkpoint();
@@ -349,6 +356,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...serviceBusEnv,
       AUTH_MODE: "development",
       AUTH_DEV_SECRET: await loadOrCreateDevSecret(stateDir),
+      AUTH_DEV_ADMINS: options.devAdmins ?? "admin",
       APP_ENV: "development",
       WEB_URL: webUrl,
     };
@@ -365,6 +373,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const childEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
       ...baseEnv,
       ...env,
+      ...trustedCa,
       LOG_PRETTY: process.env.LOG_PRETTY ?? (options.echo ? "true" : "false"),
       ...options.extraEnv,
       ...extra,

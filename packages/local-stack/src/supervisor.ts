@@ -142,6 +142,7 @@ try {
     },
     seed: { albums: config.SEED_ALBUMS, ratings: config.SEED_RATINGS },
     webDev: config.WEB_DEV === "true",
+    devAdmins: config.AUTH_DEV_ADMINS,
     echo: true,
     colour,
     signal: stopRequested.signal,

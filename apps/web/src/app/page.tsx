@@ -15,7 +15,7 @@ export default async function DashboardPage() {
   if (!user) redirect("/signin");
   return (
     <>
-      <AppHeader userId={user.userId} />
+      <AppHeader userId={user.userId} admin={user.admin} />
       <main className="dashboard">
         <h1 className="visually-hidden">Report exports dashboard</h1>
         {/* The client polls at the pace the REST API advertises in Retry-After. */}

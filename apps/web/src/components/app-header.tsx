@@ -1,7 +1,7 @@
 import Link from "next/link";
 
 /** The top bar: product name, who is signed in, sign out. */
-export function AppHeader({ userId }: { userId?: string | undefined }) {
+export function AppHeader({ userId, admin }: { userId?: string | undefined; admin?: boolean | undefined }) {
   return (
     <header className="topbar">
       <div className="topbar-inner">
@@ -13,6 +13,7 @@ export function AppHeader({ userId }: { userId?: string | undefined }) {
         </Link>
         {userId ? (
           <div className="topbar-user">
+            {admin ? <Link href="/admin">Operator console</Link> : null}
             <span className="muted">
               Signed in as <strong className="user-name">{userId}</strong>
             </span>
