@@ -18,6 +18,7 @@ const nextConfig: NextConfig = {
     "@reports/contracts",
     "@reports/db",
     "@reports/runtime",
+    "@reports/telemetry",
   ],
   // Native-ish or worker-thread-using server libraries stay plain Node requires.
   serverExternalPackages: [

@@ -14,6 +14,7 @@ import {
   zPositiveInt,
   zPostgresUrl,
 } from "@reports/runtime";
+import { TELEMETRY_ENV_FIELDS } from "@reports/telemetry";
 import { z } from "zod";
 
 /** The worker's whole configuration; nothing else in the worker reads `process.env`. */
@@ -24,6 +25,7 @@ export const ZWorkerEnv = z
     ...DATABASE_AUTH_ENV_FIELDS,
     ...SERVICE_BUS_ENV_FIELDS,
     ...BLOB_ENV_FIELDS,
+    ...TELEMETRY_ENV_FIELDS,
     /** What this build is, as the operator console's worker list shows it (e.g. the image tag). */
     APP_VERSION: z.string().trim().min(1).max(200).default("development"),
     /** Exports processed at once by this instance (Service Bus maxConcurrentCalls). */

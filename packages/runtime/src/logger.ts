@@ -15,6 +15,8 @@ export interface LoggerOptions {
   colorize?: boolean;
   /** Where to write (default stdout). */
   destination?: DestinationStream;
+  /** Fields added to every line (the active trace's ids when tracing is on). */
+  mixin?: () => object;
 }
 
 /**
@@ -27,10 +29,12 @@ export function createLogger({
   pretty = false,
   colorize,
   destination,
+  mixin,
 }: LoggerOptions): Logger {
   const options = {
     name,
     level,
+    ...(mixin ? { mixin } : {}),
     redact: {
       paths: [
         "connectionString",

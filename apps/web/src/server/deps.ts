@@ -16,6 +16,7 @@ import {
 } from "@reports/azure";
 import { createDb, type Db } from "@reports/db";
 import { createLogger, type Logger } from "@reports/runtime";
+import { activeTraceIds } from "@reports/telemetry";
 import { getWebEnv, type TWebEnv } from "./env.ts";
 
 /** Everything a request handler needs; one of each per process. */
@@ -48,7 +49,12 @@ export function authConfig(env: TWebEnv): AuthConfig {
 
 /** Builds the process's dependencies from validated configuration. */
 export function createWebDeps(env: TWebEnv): WebDeps {
-  const log = createLogger({ name: "web", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
+  const log = createLogger({
+    name: "web",
+    level: env.LOG_LEVEL,
+    pretty: env.LOG_PRETTY,
+    mixin: activeTraceIds,
+  });
   const db = createDb({
     url: env.DATABASE_URL,
     applicationName: "reports-web",

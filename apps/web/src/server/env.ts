@@ -5,6 +5,7 @@ import {
   SERVICE_BUS_ENV_FIELDS,
 } from "@reports/azure";
 import { ALWAYS_REFINE, BASE_ENV_FIELDS, parseConfig, zPositiveInt, zPostgresUrl } from "@reports/runtime";
+import { TELEMETRY_ENV_FIELDS } from "@reports/telemetry";
 import { z } from "zod";
 
 /** One scope or app role name as a token carries it (RFC 6749 §3.3 scope-token characters). */
@@ -33,6 +34,7 @@ export const ZWebEnv = z
     // Optional here: the operator console reads the queue's counts from the broker; without
     // either variable it says the broker is not configured.
     ...SERVICE_BUS_ENV_FIELDS,
+    ...TELEMETRY_ENV_FIELDS,
     AUTH_MODE: z.enum(["development", "oidc"]).default("development"),
     /** HS256 secret of development tokens (local stack). */
     AUTH_DEV_SECRET: z.string().min(32, "must be at least 32 characters").optional(),

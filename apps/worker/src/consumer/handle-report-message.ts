@@ -3,6 +3,7 @@ import type { ContainerClient } from "@azure/storage-blob";
 import { isFinalReportStatus, type TWorkerDeadLetterReason } from "@reports/contracts";
 import type { Logger } from "@reports/runtime";
 import { computeBackoffMs, sleep } from "@reports/runtime";
+import { getReportMetrics, startSpan, withSpan } from "@reports/telemetry";
 import type pg from "pg";
 import { describeError } from "../describe-error.ts";
 import { exportPopularityReport } from "../export/export-popularity-report.ts";
@@ -141,16 +142,42 @@ async function runDelivery(
     if (!(await claimReport(lock.client, reportId))) return { kind: "complete" };
     reportLog.info({ parameters }, "export started");
 
-    const result = await exportPopularityReport({
-      pool: ctx.pool,
-      container: ctx.container,
-      reportId,
-      parameters,
-      signal,
-      ...(ctx.fetchSize === undefined ? {} : { fetchSize: ctx.fetchSize }),
-      onExpectedRows: (expectedRows) => recordExpectedRows(ctx.pool, reportId, expectedRows),
-      onProgress: (rowsWritten) => recordProgress(ctx.pool, reportId, rowsWritten),
-    });
+    const result = await withSpan(
+      "report.export",
+      { attributes: { "report.id": reportId } },
+      async (span) => {
+        // The aggregation runs until its first rows (and their count) are known; then they
+        // stream into the blob: two phases of one pipeline, as two child spans.
+        const aggregation = startSpan("popularity.aggregate", { attributes: { "report.id": reportId } });
+        let upload: ReturnType<typeof startSpan>;
+        try {
+          const exported = await exportPopularityReport({
+            pool: ctx.pool,
+            container: ctx.container,
+            reportId,
+            parameters,
+            signal,
+            ...(ctx.fetchSize === undefined ? {} : { fetchSize: ctx.fetchSize }),
+            onExpectedRows: (expectedRows) => {
+              aggregation?.setAttribute("report.expected_rows", expectedRows);
+              aggregation?.end();
+              upload = startSpan("blob.upload", { attributes: { "report.id": reportId } });
+              return recordExpectedRows(ctx.pool, reportId, expectedRows);
+            },
+            onProgress: (rowsWritten) => recordProgress(ctx.pool, reportId, rowsWritten),
+          });
+          upload?.setAttribute("blob.name", exported.blobName);
+          upload?.setAttribute("blob.size", exported.sizeBytes);
+          span?.setAttribute("report.rows", exported.rowCount);
+          getReportMetrics().exportDuration.record(Date.now() - started, { kind: "popularity" });
+          getReportMetrics().exportRows.record(exported.rowCount, { kind: "popularity" });
+          return exported;
+        } finally {
+          if (aggregation?.isRecording()) aggregation.end();
+          upload?.end();
+        }
+      },
+    );
     // Written through the lock's own connection: if that session died, the lock is gone
     // and so is the right to complete; the statement fails and the delivery is retried.
     if (!(await completeReport(lock.client, reportId, result))) {
@@ -165,6 +192,9 @@ async function runDelivery(
       return { kind: "abandon", delayMs: 0 };
     }
     const reason = describeError(err);
+    getReportMetrics().failures.add(1, {
+      reason: deliveryCount + 1 >= ctx.maxDeliveries ? "ExportFailed" : "retried",
+    });
     if (deliveryCount + 1 >= ctx.maxDeliveries) {
       // The owner is told the export failed; the error itself goes to the log and to
       // error_detail, for operators (the report id ties them together).

@@ -1,5 +1,6 @@
 import type { ServiceBusClient } from "@azure/service-bus";
 import { type Closable, idempotentClose } from "@reports/runtime";
+import { SpanKind, withSpan } from "@reports/telemetry";
 import type { RunningDeliveries } from "../heartbeat/running-deliveries.ts";
 import { recordStoryEvent, reportIdOf, traceIdOf } from "../story/record-delivery.ts";
 import { type ConsumerContext, handleReportMessage } from "./handle-report-message.ts";
@@ -57,7 +58,24 @@ export function startConsumer(options: StartConsumerOptions): Closable {
             log.warn({ err, reportId }, "could not record the delivery in the story"),
           );
         }
-        const handling = handleReportMessage(options, receiver, message, abort.signal);
+        const traceparent = message.applicationProperties?.traceparent;
+        // The consumer's span, in the report's trace (the message's traceparent): the
+        // export's spans inside handleReportMessage are its children.
+        const handling = withSpan(
+          "report-requests process",
+          {
+            kind: SpanKind.CONSUMER,
+            traceparent: typeof traceparent === "string" ? traceparent : undefined,
+            attributes: {
+              "messaging.system": "servicebus",
+              "messaging.operation.type": "process",
+              "messaging.message.id": String(message.messageId ?? ""),
+              "messaging.servicebus.message.delivery_count": message.deliveryCount ?? 0,
+              ...(reportId ? { "report.id": reportId } : {}),
+            },
+          },
+          () => handleReportMessage(options, receiver, message, abort.signal),
+        );
         inFlight.add(handling);
         try {
           await handling;

@@ -1,6 +1,7 @@
 import type { ServiceBusClient, ServiceBusReceivedMessage } from "@azure/service-bus";
 import { type TReportFailure, ZDeadLetterReason } from "@reports/contracts";
 import { type Closable, idempotentClose, type Logger, sleep } from "@reports/runtime";
+import { getReportMetrics } from "@reports/telemetry";
 import type pg from "pg";
 import { z } from "zod";
 import { recordStoryEvent, traceIdOf } from "../story/record-delivery.ts";
@@ -171,6 +172,7 @@ export function startDeadLetterWatcher(options: {
         });
         try {
           const failed = await recordDeadLetter(pool, queue, message, reportId);
+          getReportMetrics().failures.add(1, { reason: message.deadLetterReason ?? "unknown" });
           messageLog.warn({ reportMarkedFailed: failed }, "dead-lettered export request");
           await receiver.completeMessage(message);
         } catch (err) {

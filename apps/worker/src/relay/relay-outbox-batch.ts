@@ -1,4 +1,5 @@
 import type { ServiceBusMessage, ServiceBusSender } from "@azure/service-bus";
+import { getReportMetrics, SpanKind, startSpan, traceparentOf } from "@reports/telemetry";
 import type pg from "pg";
 import { describeError } from "../describe-error.ts";
 
@@ -12,7 +13,7 @@ export interface OutboxRow {
 }
 
 /** The Service Bus message for an outbox row (docs/architecture.md, "The export request message"). */
-export function toServiceBusMessage(row: OutboxRow): ServiceBusMessage {
+export function toServiceBusMessage(row: OutboxRow, traceparent = row.traceparent): ServiceBusMessage {
   return {
     // The row id: Service Bus duplicate detection drops a resend after a crash between
     // send and mark.
@@ -23,7 +24,7 @@ export function toServiceBusMessage(row: OutboxRow): ServiceBusMessage {
     body: row.payload,
     applicationProperties: {
       type: row.type,
-      ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+      ...(traceparent ? { traceparent } : {}),
     },
   };
 }
@@ -73,6 +74,25 @@ UPDATE outbox_messages
    SET last_error = $3, locked_by = NULL, locked_until = NULL
  WHERE id = ANY($1::uuid[]) AND locked_by = $2 AND sent_at IS NULL`;
 
+function endSendSpans(
+  rows: Array<OutboxRow & { created_at: Date }>,
+  spans: Map<string, ReturnType<typeof startSpan>>,
+  accepted: Set<string>,
+  error: unknown,
+): void {
+  const now = Date.now();
+  for (const row of rows) {
+    const span = spans.get(row.id);
+    if (!span) continue;
+    if (accepted.has(row.id)) {
+      getReportMetrics().relayLag.record(now - row.created_at.getTime());
+    } else {
+      span.setStatus({ code: 2, message: error === undefined ? "not sent" : describeError(error) });
+    }
+    span.end();
+  }
+}
+
 /**
  * Claims one batch of outbox rows, sends them with the SDK's batch API, and marks sent
  * exactly the rows the broker accepted. Rows of a batch whose send failed get
@@ -88,6 +108,23 @@ export async function relayOutboxBatch(options: RelayBatchOptions): Promise<Rela
   const rows = claimed.rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
   if (rows.length === 0) return { claimed: 0, sent: 0 };
 
+  // One send span per row, in the trace its request started (the row's traceparent); the
+  // message carries the send span's context on to the consumer. Nothing when tracing is off.
+  const spans = new Map(
+    rows.map((row) => [
+      row.id,
+      startSpan("report-requests send", {
+        kind: SpanKind.PRODUCER,
+        traceparent: row.traceparent,
+        attributes: {
+          "messaging.system": "servicebus",
+          "messaging.destination.name": "report-requests",
+          "messaging.message.id": row.id,
+          "report.id": row.correlation_id,
+        },
+      }),
+    ]),
+  );
   const accepted: string[] = [];
   let error: unknown;
   let index = 0;
@@ -97,7 +134,8 @@ export async function relayOutboxBatch(options: RelayBatchOptions): Promise<Rela
       const ids: string[] = [];
       while (index < rows.length) {
         const row = rows[index]!;
-        if (!batch.tryAddMessage(toServiceBusMessage(row))) break;
+        const span = spans.get(row.id);
+        if (!batch.tryAddMessage(toServiceBusMessage(row, traceparentOf(span) ?? row.traceparent))) break;
         ids.push(row.id);
         index += 1;
       }
@@ -117,6 +155,7 @@ export async function relayOutboxBatch(options: RelayBatchOptions): Promise<Rela
   }
 
   if (accepted.length > 0) await pool.query(MARK_SENT_SQL, [accepted]);
+  endSendSpans(rows, spans, new Set(accepted), error);
   if (error === undefined) return { claimed: rows.length, sent: accepted.length };
   // Everything not accepted goes back: the failed batch and the batches never attempted.
   const acceptedIds = new Set(accepted);

@@ -16,6 +16,7 @@ import {
   ZRequestReportInput,
 } from "@reports/contracts";
 import { type Db, OUTBOX_NOTIFY_CHANNEL, Prisma } from "@reports/db";
+import { getReportMetrics, traceparentOf, withSpan } from "@reports/telemetry";
 import { z } from "zod";
 import type { AuthUser } from "../auth.ts";
 import type { DownloadUrlSigner } from "../download-url.ts";
@@ -171,7 +172,24 @@ export interface RequestReportResult {
  * first, then an idempotent replay (which costs no limit), then the user's limits: the
  * request rate, and the active reports counted inside the accepting transaction.
  */
-export async function requestReport({
+export async function requestReport(args: RequestReportArgs): Promise<RequestReportResult> {
+  // With tracing on, the outbox row carries this span's context, so the relay's send, the
+  // consumer and the export join the request's trace; off, the caller's traceparent as given.
+  return withSpan("report.accept", { attributes: { "enduser.id": args.user.userId } }, async (span) => {
+    const started = span ? performance.now() : 0;
+    const result = await acceptReport({ ...args, traceparent: traceparentOf(span) ?? args.traceparent });
+    if (span) {
+      span.setAttribute("report.id", result.report.reportId);
+      span.setAttribute("report.created", result.created);
+      const metrics = getReportMetrics();
+      if (result.created) metrics.requestsAccepted.add(1, { kind: result.report.kind });
+      metrics.acceptLatency.record(performance.now() - started, { kind: result.report.kind });
+    }
+    return result;
+  });
+}
+
+async function acceptReport({
   db,
   user,
   input,

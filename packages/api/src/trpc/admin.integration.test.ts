@@ -340,7 +340,10 @@ describe("the broker's counts, through the Service Bus SDK's administration clie
       await sender.sendMessages([{ body: "a" }, { body: "b" }, { body: "c" }]);
       const receiver = client.createReceiver("report-requests");
       const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5_000 });
-      await receiver.deadLetterMessage(message!, { deadLetterReason: "Test" });
+      await receiver.deadLetterMessage(message!, {
+        deadLetterReason: "Test",
+        deadLetterErrorDescription: "test",
+      });
       const snapshot = await createCaller(
         createContextInner({
           db: testDb.db,
