@@ -50,6 +50,9 @@ param authJwksUrl string
 @description('Delegated permission (scope name) a user\'s access token must carry in scp (AUTH_API_SCOPE): the scope the app registration exposes (see docs/deploy.md).')
 param authApiScope string = 'Reports.ReadWrite'
 
+@description('App role (in the access token\'s roles) of an operator, who may use the console at /admin (AUTH_ADMIN_ROLE); assigned to users in Entra (docs/deploy.md).')
+param authAdminRole string = 'Reports.Admin'
+
 @description('App role an application\'s own access token (client credentials, no user) must carry in roles (AUTH_API_ROLE).')
 param authApiRole string = 'Reports.ReadWrite.All'
 
@@ -431,6 +434,9 @@ module web 'app/web.bicep' = {
     authJwksUrl: authJwksUrl
     authApiScope: authApiScope
     authApiRole: authApiRole
+    authAdminRole: authAdminRole
+    serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    queueName: serviceBus.outputs.queueName
     publicUrl: webPublicUrl
     authOidcClientId: authOidcClientId
     authOidcScopes: authOidcScopes

@@ -123,6 +123,19 @@ resource workerQueueReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01
 // requests on that entity (as a queue-level SAS rule with Manage does, which KEDA users run
 // with). Only a namespace-wide call (listing queues for `useRegex`) would need the namespace.
 // If the scaler ever reports 401 (ContainerAppSystemLogs), widen `scope` to `namespace`.
+// Web: the operator console reads the same queue's counts (GetQueueRuntimeProperties on the
+// queue entity, the call KEDA makes above), which needs Manage: Data Owner on this queue only.
+// It sends and receives nothing: a re-drive goes back through the outbox and the worker's relay.
+resource webQueueOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(queue.id, webPrincipalId, roles.serviceBusDataOwner)
+  scope: queue
+  properties: {
+    principalId: webPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataOwner)
+  }
+}
+
 resource scalerQueueOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(queue.id, scalerPrincipalId, roles.serviceBusDataOwner)
   scope: queue

@@ -51,6 +51,15 @@ param authApiScope string
 @description('App role an application\'s access token must carry in roles (AUTH_API_ROLE).')
 param authApiRole string
 
+@description('App role (in roles) of an operator, who may use the console at /admin (AUTH_ADMIN_ROLE).')
+param authAdminRole string
+
+@description('Fully qualified Service Bus namespace: the console reads the queue\'s counts from it (SERVICEBUS_NAMESPACE).')
+param serviceBusFullyQualifiedNamespace string
+
+@description('Export request queue name (SERVICEBUS_QUEUE).')
+param queueName string
+
 @description('Public origin of the dashboard (PUBLIC_URL), e.g. https://reports.example.com; the browser sign-in redirect URI is <publicUrl>/api/session/callback.')
 param publicUrl string
 
@@ -146,6 +155,9 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             { name: 'AUTH_JWKS_URL', value: authJwksUrl }
             { name: 'AUTH_API_SCOPE', value: authApiScope }
             { name: 'AUTH_API_ROLE', value: authApiRole }
+            { name: 'AUTH_ADMIN_ROLE', value: authAdminRole }
+            { name: 'SERVICEBUS_NAMESPACE', value: serviceBusFullyQualifiedNamespace }
+            { name: 'SERVICEBUS_QUEUE', value: queueName }
             // Browser sign-in (authorization code + PKCE). An empty value counts as unset.
             { name: 'PUBLIC_URL', value: publicUrl }
             { name: 'AUTH_OIDC_CLIENT_ID', value: authOidcClientId }

@@ -155,6 +155,7 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             { name: 'BLOB_CONTAINER', value: blobContainer }
             { name: 'SERVICEBUS_NAMESPACE', value: serviceBusFullyQualifiedNamespace }
             { name: 'SERVICEBUS_QUEUE', value: queueName }
+            { name: 'APP_VERSION', value: imageName }
             { name: 'AZURE_CLIENT_ID', value: identityClientId }
             { name: 'WORKER_CONCURRENCY', value: string(workerConcurrency) }
             { name: 'WORKER_MAX_EXPORTS_PER_USER', value: string(workerMaxExportsPerUser) }

@@ -68,6 +68,7 @@ const RUNTIME_SAMPLES: Record<string, string> = {
   serviceBusFullyQualifiedNamespace: "sb-abc.servicebus.windows.net",
   queueName: REPORT_REQUESTS_QUEUE,
   "string(port)": "3000",
+  imageName: "crabc.azurecr.io/report-exports/worker-dev:azd-deploy-1764460000",
 };
 
 interface AppContract {
@@ -87,6 +88,13 @@ const APPS: AppContract[] = [
     schema: ZWebEnv,
     notSetInAzure: {
       AUTH_DEV_SECRET: "development tokens only: production runs AUTH_MODE=oidc and refuses development auth",
+      AUTH_DEV_ADMINS: "development tokens only: in Azure the admin app role (AUTH_ADMIN_ROLE) decides",
+      SERVICEBUS_CONNECTION_STRING: "the emulator shape; in Azure the console uses SERVICEBUS_NAMESPACE",
+      OTEL_EXPORTER_OTLP_ENDPOINT:
+        'tracing is off in Azure until an OTLP destination is chosen (docs/deploy.md, "Tracing")',
+      OTEL_TRACES_EXPORTER: "tracing is off in Azure until an OTLP destination is chosen",
+      OTEL_METRIC_EXPORT_INTERVAL: "the default (60 s) applies once an OTLP destination is set",
+
       BLOB_CONNECTION_STRING:
         "the Azurite shape; in Azure the app uses BLOB_ACCOUNT_URL with its managed identity, and both is an error",
     },
@@ -104,6 +112,11 @@ const APPS: AppContract[] = [
     notSetInAzure: {
       SERVICEBUS_CONNECTION_STRING:
         "the emulator shape; in Azure the worker uses SERVICEBUS_NAMESPACE with its managed identity",
+      OTEL_EXPORTER_OTLP_ENDPOINT:
+        'tracing is off in Azure until an OTLP destination is chosen (docs/deploy.md, "Tracing")',
+      OTEL_TRACES_EXPORTER: "tracing is off in Azure until an OTLP destination is chosen",
+      OTEL_METRIC_EXPORT_INTERVAL: "the default (60 s) applies once an OTLP destination is set",
+
       BLOB_CONNECTION_STRING:
         "the Azurite shape; in Azure the worker uses BLOB_ACCOUNT_URL with its managed identity",
     },
@@ -296,8 +309,11 @@ describe("the web app", () => {
     expect(web).toMatch(/name: 'AUTH_MODE', value: 'oidc'/);
   });
 
-  it("gets no Service Bus variable: it only writes the outbox row", () => {
-    expect(names.filter((name) => name.startsWith("SERVICEBUS_"))).toEqual([]);
+  it("gets only the namespace and queue from Service Bus: the console reads the queue's counts, a re-drive goes through the outbox", () => {
+    expect(names.filter((name) => name.startsWith("SERVICEBUS_")).sort()).toEqual([
+      "SERVICEBUS_NAMESPACE",
+      "SERVICEBUS_QUEUE",
+    ]);
   });
 
   it("probes readiness on /healthz at the port the server listens on, which ingress targets", () => {

@@ -176,15 +176,17 @@ describe("operator console", () => {
   it("re-drives a dead-lettered message and its report completes", async () => {
     // A fault that hits one report only: every claim of it fails (as a broken dependency
     // would), so each delivery fails, the last one gives up and the message is dead-lettered.
-    const reportId = await requestReport("bob", { limit: 3 });
+    // The trigger is in place before the request, so no worker can claim the report first.
     await db.pool.query(`
       CREATE OR REPLACE FUNCTION e2e_refuse_claim() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'injected by the browser test: the export cannot start'; END; $$`);
     await db.pool.query(
       `CREATE TRIGGER e2e_refuse_claim BEFORE UPDATE ON reports FOR EACH ROW
-       WHEN (NEW.id = '${reportId}' AND NEW.status = 'Processing') EXECUTE FUNCTION e2e_refuse_claim()`,
+       WHEN (NEW.owner_id = 'bob-dead-letter' AND NEW.status = 'Processing') EXECUTE FUNCTION e2e_refuse_claim()`,
     );
+    let reportId = "";
     try {
+      reportId = await requestReport("bob-dead-letter", { limit: 3 });
       await waitForStatus(reportId, "Failed", 90_000);
       const deadline = Date.now() + 30_000;
       while (

@@ -130,6 +130,8 @@ export const ZAdminSearchReportsInput = z
     to: ZTimestamp.optional(),
     cursor: z.string().max(512).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
+    /** Sent by tRPC's infinite queries; pages always go forward (newest first). */
+    direction: z.enum(["forward", "backward"]).optional(),
   })
   .strict();
 export type TAdminSearchReportsInput = z.infer<typeof ZAdminSearchReportsInput>;
