@@ -7,11 +7,13 @@ import { startLocalStack } from "@reports/local-stack";
 import { createLogger } from "@reports/runtime";
 import type { TestProject } from "vitest/node";
 import { CHROMIUM_PATH } from "./browser.ts";
+import { startOtlpReceiver } from "./otlp-receiver.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     webUrl: string;
     stackEnv: Record<string, string>;
+    otlpUrl: string;
   }
 }
 
@@ -54,6 +56,9 @@ export default async function setup(project: TestProject) {
   // Embedded PostgreSQL drops to the "postgres" user when run as root: it must traverse this.
   await chmod(stateDir, 0o755);
   const log = createLogger({ name: "e2e-stack", level: "warn" });
+  // The stack runs with tracing on, exporting to a receiver the tracing test reads from: every
+  // browser test runs with it on, and one trace per report is checked (tracing.e2e.test.ts).
+  const otlp = await startOtlpReceiver();
   const started = Date.now();
   const stack = await startLocalStack({
     stateDir,
@@ -64,13 +69,20 @@ export default async function setup(project: TestProject) {
     serviceBusPort: 0,
     seed: { albums: 300, ratings: 20_000 },
     // (LOG_LEVEL stays info: the stack waits for the worker's "worker ready" log line.)
-    extraEnv: { EXPORT_RETRY_BASE_MS: "200", EXPORT_RETRY_MAX_MS: "500" },
+    extraEnv: {
+      EXPORT_RETRY_BASE_MS: "200",
+      EXPORT_RETRY_MAX_MS: "500",
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      OTEL_METRIC_EXPORT_INTERVAL: "2000",
+    },
   });
   log.warn({ webUrl: stack.webUrl, startMs: Date.now() - started }, "local stack up for the browser tests");
   project.provide("webUrl", stack.webUrl);
   project.provide("stackEnv", stack.env);
+  project.provide("otlpUrl", otlp.url);
   return async () => {
     await stack.close();
+    await otlp.close();
     await rm(stateDir, { recursive: true, force: true });
   };
 }
