@@ -206,7 +206,7 @@ describe("operator console", () => {
     const item = page.locator("li.dead-letter").filter({ hasText: reportId });
     await item.waitFor();
     await expect(item.textContent()).resolves.toContain("ExportFailed");
-    await item.getByText("Message").click();
+    await item.locator("summary").click();
     await expect(item.locator("pre").textContent()).resolves.toContain(reportId);
     await screenshot(page, "admin-04-dead-letters");
     await item.getByRole("button", { name: "Re-drive" }).click();

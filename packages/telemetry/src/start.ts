@@ -17,6 +17,8 @@ import { setTracingEnabled } from "./tracing.ts";
 
 export interface Telemetry {
   tracing: boolean;
+  /** Exports what is buffered now. */
+  flush(): Promise<void>;
   /** Flushes what is buffered and stops exporting; idempotent. */
   shutdown(): Promise<void>;
 }
@@ -29,7 +31,7 @@ export interface StartTelemetryOptions {
   spanExporter?: SpanExporter;
 }
 
-const DISABLED: Telemetry = { tracing: false, shutdown: async () => {} };
+const DISABLED: Telemetry = { tracing: false, flush: async () => {}, shutdown: async () => {} };
 
 /**
  * Registers the process's tracer and meter providers when an exporter is configured (OTLP
@@ -73,6 +75,9 @@ export function startTelemetry(options: StartTelemetryOptions): Telemetry {
   let stopping: Promise<void> | undefined;
   return {
     tracing: true,
+    async flush() {
+      await Promise.allSettled([tracerProvider.forceFlush(), meterProvider?.forceFlush()]);
+    },
     shutdown() {
       stopping ??= (async () => {
         setTracingEnabled(false);

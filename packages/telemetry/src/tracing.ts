@@ -13,15 +13,18 @@ import {
 /** The one tracer of the project's own spans. */
 const TRACER_NAME = "reports";
 
-let enabled = false;
+// On globalThis, not in a module variable: Next.js bundles this module separately into the
+// instrumentation hook and into each route, and the routes must see what the hook started.
+const ENABLED = Symbol.for("reports.telemetry.tracing-enabled");
+const flags = globalThis as typeof globalThis & { [ENABLED]?: boolean };
 
 /** Set by startTelemetry: while false, withSpan runs its function without making a span. */
 export function setTracingEnabled(value: boolean): void {
-  enabled = value;
+  flags[ENABLED] = value;
 }
 
 export function isTracingEnabled(): boolean {
-  return enabled;
+  return flags[ENABLED] === true;
 }
 
 export interface SpanOptions {
@@ -54,7 +57,7 @@ export async function withSpan<T>(
   options: SpanOptions,
   fn: (span: Span | undefined) => Promise<T>,
 ): Promise<T> {
-  if (!enabled) return fn(undefined);
+  if (flags[ENABLED] !== true) return fn(undefined);
   const tracer = trace.getTracer(TRACER_NAME);
   const parent = options.traceparent === undefined ? context.active() : contextOf(options.traceparent);
   return tracer.startActiveSpan(
@@ -80,7 +83,7 @@ export async function withSpan<T>(
 
 /** A span started now and ended by the caller (for phases that end in a callback). */
 export function startSpan(name: string, options: SpanOptions = {}): Span | undefined {
-  if (!enabled) return undefined;
+  if (flags[ENABLED] !== true) return undefined;
   const parent = options.traceparent === undefined ? context.active() : contextOf(options.traceparent);
   return trace
     .getTracer(TRACER_NAME)
@@ -93,7 +96,7 @@ export function startSpan(name: string, options: SpanOptions = {}): Span | undef
 
 /** The active span's trace and span ids, for log lines (pino's mixin); {} when none. */
 export function activeTraceIds(): { traceId?: string; spanId?: string } {
-  if (!enabled) return {};
+  if (flags[ENABLED] !== true) return {};
   const span = trace.getActiveSpan();
   if (!span) return {};
   const { traceId, spanId } = span.spanContext();

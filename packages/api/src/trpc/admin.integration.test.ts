@@ -121,6 +121,24 @@ describe("admin procedures: what an operator sees", () => {
     expect(story.events[0]!.traceId).toBe(story.traceId);
   });
 
+  it("tells the relay of a message before its first delivery, even when the relay recorded it later", async () => {
+    const { report } = await callerFor({ userId: "ivan" }).reports.request({ kind: "popularity" });
+    const outbox = await testDb.db.prisma.outboxMessage.findFirstOrThrow({
+      where: { correlationId: report.reportId },
+    });
+    await testDb.db.pool.query(
+      `INSERT INTO report_story (report_id, event, actor, detail, at)
+       SELECT $1::uuid, 'delivery', 'w1', $2::jsonb, created_at + interval '10 milliseconds' FROM reports WHERE id = $1`,
+      [report.reportId, JSON.stringify({ messageId: outbox.id, deliveryCount: 0, worker: "w1" })],
+    );
+    await testDb.db.pool.query(
+      "UPDATE outbox_messages SET sent_at = created_at + interval '20 milliseconds' WHERE id = $1",
+      [outbox.id],
+    );
+    const story = await callerFor(operator).admin.reports.story({ reportId: report.reportId });
+    expect(story.events.map((event) => event.event)).toEqual(["accepted", "relayed", "delivery"]);
+  });
+
   it("filters by creation time and pages newest first", async () => {
     const before = new Date(Date.now() - 1_000).toISOString();
     const ids = [];

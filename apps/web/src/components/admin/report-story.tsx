@@ -98,7 +98,7 @@ export function ReportStory({ reportId }: { reportId: string }) {
               data-event={event.event}
             >
               <time dateTime={event.at}>
-                {new Date(event.at).toLocaleTimeString("en-GB", { hour12: false })}
+                {new Date(event.at).toLocaleTimeString("en-GB", { hour12: false, fractionalSecondDigits: 3 })}
               </time>
               <span className="story-kind">{event.event}</span>
               <span className="story-summary">{event.summary}</span>

@@ -129,6 +129,24 @@ function summarise(event: string, detail: Record<string, unknown>): string {
 }
 
 /**
+ * The relay records a send (`sent_at`) after the broker accepted it, and a worker may receive
+ * and claim the message before that: each "relayed" line goes before the first delivery of
+ * its message, whatever the clocks say.
+ */
+function placeRelaysBeforeTheirDeliveries(events: TStoryEvent[]): void {
+  for (const relayed of events.filter((event) => event.event === "relayed")) {
+    const from = events.indexOf(relayed);
+    const firstDelivery = events.findIndex(
+      (event) => event.event === "delivery" && event.detail.messageId === relayed.detail.outboxId,
+    );
+    if (firstDelivery !== -1 && firstDelivery < from) {
+      events.splice(from, 1);
+      events.splice(firstDelivery, 0, relayed);
+    }
+  }
+}
+
+/**
  * A report's whole story, oldest first: accepted, each relay of its message, each delivery,
  * claims, progress, status changes (with the error detail users do not see), dead letters
  * and operators' actions, with the trace id its request started.
@@ -188,6 +206,7 @@ export async function getReportStory({
   }
   // Stable: equal timestamps keep the order they were recorded in.
   events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  placeRelaysBeforeTheirDeliveries(events);
   return {
     report: toAdminReport(report),
     traceId,
