@@ -210,6 +210,9 @@ describe("operator console", () => {
     await expect(item.locator("pre").textContent()).resolves.toContain(reportId);
     await screenshot(page, "admin-04-dead-letters");
     await item.getByRole("button", { name: "Re-drive" }).click();
+    // It leaves the list of those waiting, and shows who re-drove it among all of them.
+    await item.waitFor({ state: "detached" });
+    await page.getByLabel("Only those not re-driven").uncheck();
     await item.getByText(`Re-driven by ${OPERATOR}`).waitFor();
 
     await waitForStatus(reportId, "Completed", 60_000);

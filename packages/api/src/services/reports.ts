@@ -330,13 +330,30 @@ export interface ListReportsArgs {
   input: z.input<typeof ZListReportsInput>;
 }
 
-/** The caller's reports, newest first, keyset-paginated (stable while new reports arrive). */
-export async function listReports({ db, user, input }: ListReportsArgs): Promise<TReportPage> {
-  const { cursor, limit }: TListReportsInput = parseInput(ZListReportsInput, input);
+/**
+ * Reports newest first, keyset-paginated on (created_at, id) so a page stays stable while new
+ * reports arrive: `where` narrows them (the caller's own, or an operator's filters).
+ */
+export async function findReportPage<S extends Prisma.ReportSelect, T>(
+  db: Db,
+  {
+    where,
+    cursor,
+    limit,
+    select,
+    map,
+  }: {
+    where: Prisma.ReportWhereInput;
+    cursor: string | undefined;
+    limit: number;
+    select: S;
+    map: (row: Prisma.ReportGetPayload<{ select: S }>) => T;
+  },
+): Promise<{ items: T[]; nextCursor: string | null }> {
   const after = cursor ? decodeReportCursor(cursor) : undefined;
-  const rows = await db.prisma.report.findMany({
+  const rows = (await db.prisma.report.findMany({
     where: {
-      ownerId: user.userId,
+      ...where,
       ...(after
         ? {
             OR: [
@@ -348,12 +365,24 @@ export async function listReports({ db, user, input }: ListReportsArgs): Promise
     },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: limit + 1,
-    select: REPORT_SELECT,
-  });
+    select,
+  })) as Array<Prisma.ReportGetPayload<{ select: S }> & { createdAt: Date; id: string }>;
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    items: page.map((row) => toReportResource(row)),
+    items: page.map(map),
     nextCursor: rows.length > limit && last ? encodeReportCursor(last) : null,
   };
+}
+
+/** The caller's reports, newest first, keyset-paginated (stable while new reports arrive). */
+export async function listReports({ db, user, input }: ListReportsArgs): Promise<TReportPage> {
+  const { cursor, limit }: TListReportsInput = parseInput(ZListReportsInput, input);
+  return findReportPage(db, {
+    where: { ownerId: user.userId },
+    cursor,
+    limit,
+    select: REPORT_SELECT,
+    map: (row) => toReportResource(row),
+  });
 }

@@ -98,7 +98,13 @@ export function ReportStory({ reportId }: { reportId: string }) {
               data-event={event.event}
             >
               <time dateTime={event.at}>
-                {new Date(event.at).toLocaleTimeString("en-GB", { hour12: false, fractionalSecondDigits: 3 })}
+                {new Date(event.at).toLocaleTimeString("en-GB", {
+                  hour: "2-digit",
+                  minute: "2-digit",
+                  second: "2-digit",
+                  fractionalSecondDigits: 3,
+                  hour12: false,
+                })}
               </time>
               <span className="story-kind">{event.event}</span>
               <span className="story-summary">{event.summary}</span>

@@ -11,7 +11,7 @@ import type { Db, Prisma } from "@reports/db";
 import type { z } from "zod";
 import { AppError, parseInput } from "../../errors.ts";
 import { traceIdOf } from "../../traceparent.ts";
-import { decodeReportCursor, encodeReportCursor } from "../reports.ts";
+import { findReportPage } from "../reports.ts";
 import { toAdminAction } from "./actions.ts";
 import { toDeadLetter } from "./dead-letters.ts";
 
@@ -70,34 +70,20 @@ export async function searchReports({
     ZAdminSearchReportsInput,
     input,
   );
-  const after = cursor ? decodeReportCursor(cursor) : undefined;
   const createdAt: Prisma.DateTimeFilter = {};
   if (from) createdAt.gte = new Date(from);
   if (to) createdAt.lt = new Date(to);
-  const rows = await db.prisma.report.findMany({
+  return findReportPage(db, {
     where: {
       ...(status && status.length > 0 ? { status: { in: status } } : {}),
       ...(ownerId ? { ownerId } : {}),
       ...(from || to ? { createdAt } : {}),
-      ...(after
-        ? {
-            OR: [
-              { createdAt: { lt: after.createdAt } },
-              { createdAt: after.createdAt, id: { lt: after.id } },
-            ],
-          }
-        : {}),
     },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: limit + 1,
+    cursor,
+    limit,
     select: ADMIN_REPORT_SELECT,
+    map: toAdminReport,
   });
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toAdminReport),
-    nextCursor: rows.length > limit && last ? encodeReportCursor(last) : null,
-  };
 }
 
 function asRecord(value: Prisma.JsonValue): Record<string, unknown> {
