@@ -52,12 +52,21 @@ export function traceparentOf(span: Span | undefined): string | undefined {
  * Runs `fn` inside a new span (ended when `fn` settles, its error recorded). With tracing
  * off it calls `fn(undefined)` straight away: no span, no context switch, nothing allocated.
  */
-export async function withSpan<T>(
+export function withSpan<T>(
   name: string,
   options: SpanOptions,
   fn: (span: Span | undefined) => Promise<T>,
 ): Promise<T> {
+  // Not an async function: off, the call is fn's own promise and nothing more.
   if (flags[ENABLED] !== true) return fn(undefined);
+  return runInSpan(name, options, fn);
+}
+
+function runInSpan<T>(
+  name: string,
+  options: SpanOptions,
+  fn: (span: Span | undefined) => Promise<T>,
+): Promise<T> {
   const tracer = trace.getTracer(TRACER_NAME);
   const parent = options.traceparent === undefined ? context.active() : contextOf(options.traceparent);
   return tracer.startActiveSpan(
