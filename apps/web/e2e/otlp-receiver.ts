@@ -19,7 +19,7 @@ interface OtlpAnyValue {
   doubleValue?: number;
 }
 
-function valueOf(value: OtlpAnyValue | undefined): unknown {
+function anyValueOf(value: OtlpAnyValue | undefined): unknown {
   if (!value) return undefined;
   return value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue;
 }
@@ -27,7 +27,7 @@ function valueOf(value: OtlpAnyValue | undefined): unknown {
 function attributesOf(
   list: Array<{ key: string; value: OtlpAnyValue }> | undefined,
 ): Record<string, unknown> {
-  return Object.fromEntries((list ?? []).map((attribute) => [attribute.key, valueOf(attribute.value)]));
+  return Object.fromEntries((list ?? []).map((attribute) => [attribute.key, anyValueOf(attribute.value)]));
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
