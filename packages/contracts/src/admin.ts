@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZReportStatus } from "./report-lifecycle.ts";
+import { REPORT_STATUSES, type TReportStatus, ZReportStatus } from "./report-lifecycle.ts";
 import { ZReportKind } from "./reports.ts";
 
 // The operator console's contracts (README, "Operator console"): what the admin tRPC
@@ -64,7 +64,13 @@ export const ZPipelineSnapshot = z
       /** Recorded and not re-driven yet. */
       open: z.number().int(),
     }),
-    reportsByStatus: z.record(ZReportStatus, z.number().int()),
+    /** Every status, counted. */
+    reportsByStatus: z.object(
+      Object.fromEntries(REPORT_STATUSES.map((status) => [status, z.number().int()])) as Record<
+        TReportStatus,
+        z.ZodNumber
+      >,
+    ),
     runningExports: z.array(
       z.object({
         reportId: z.uuid(),

@@ -31,12 +31,32 @@ describe("createOpenApiDocument", () => {
 
   it("describes every path and operation of the REST contract", () => {
     expect(Object.keys(json.paths).sort()).toEqual(
-      ["/healthz", "/reports", "/reports/popularity", "/reports/{reportId}"].sort(),
+      [
+        "/healthz",
+        "/reports",
+        "/reports/popularity",
+        "/reports/{reportId}",
+        "/admin/api/pipeline",
+        "/admin/api/history",
+        "/admin/api/reports",
+        "/admin/api/reports/{reportId}",
+        "/admin/api/reports/{reportId}/cancel",
+        "/admin/api/reports/{reportId}/retry",
+        "/admin/api/dead-letters",
+        "/admin/api/dead-letters/{deadLetterId}",
+        "/admin/api/dead-letters/{deadLetterId}/redrive",
+      ].sort(),
     );
     expect(Object.keys(json.paths["/reports/popularity"]!)).toEqual(["post"]);
     expect(Object.keys(json.paths["/reports/{reportId}"]!)).toEqual(["get"]);
     expect(Object.keys(json.paths["/reports"]!)).toEqual(["get"]);
     expect(Object.keys(json.paths["/healthz"]!)).toEqual(["get"]);
+    // Every operator route documents the 403 of a caller without the admin role.
+    for (const [path, item] of Object.entries(json.paths).filter(([path]) => path.startsWith("/admin/"))) {
+      for (const operation of Object.values(item as Record<string, { responses: Json }>)) {
+        expect(Object.keys(operation.responses), path).toContain("403");
+      }
+    }
   });
 
   it("answers the request with 202, Location and Retry-After, and the documented errors", () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createDocument, type ZodOpenApiResponseObject } from "zod-openapi";
 import { ZProblem } from "./errors.ts";
+import { createAdminPaths } from "./openapi-admin.ts";
 import {
   ZListReportsInput,
   ZPopularityReportParameters,
@@ -72,6 +73,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}) {
     tags: [
       { name: "reports", description: "Request, watch and download reports." },
       { name: "operations", description: "Health." },
+      { name: "admin", description: "The operator console's data and actions; the admin role only." },
     ],
     // Schemas become components through `.meta({ id })` on the contracts, and are rendered only
     // in the context they are used in (request or response). Listing them in
@@ -173,6 +175,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}) {
           },
         },
       },
+      ...createAdminPaths({ problem, unauthorized, badRequest, unavailable }),
       "/healthz": {
         get: {
           tags: ["operations"],
