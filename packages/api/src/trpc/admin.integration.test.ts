@@ -139,6 +139,28 @@ describe("admin procedures: what an operator sees", () => {
     expect(story.events.map((event) => event.event)).toEqual(["accepted", "relayed", "delivery"]);
   });
 
+  it("records a claim, the size once known and each quarter of progress, and nothing for the rest", async () => {
+    const { report } = await callerFor({ userId: "judy" }).reports.request({ kind: "popularity" });
+    const update = (set: string) =>
+      testDb.db.pool.query(`UPDATE reports SET ${set} WHERE id = $1`, [report.reportId]);
+    await update("status = 'Processing', attempts = 1");
+    await update("expected_rows = 0");
+    await update("progress_rows = 0"); // nothing to divide by: no line, no error
+    await update("expected_rows = 100");
+    await update("progress_rows = 10");
+    await update("progress_rows = 30");
+    await update("progress_rows = 40");
+    await update("progress_rows = 100");
+    const story = await callerFor(operator).admin.reports.story({ reportId: report.reportId });
+    expect(story.events.map((event) => [event.event, event.summary])).toEqual([
+      ["accepted", "accepted for judy"],
+      ["status", "Pending → Processing"],
+      ["planned", "0 rows to write"],
+      ["progress", "30 of 100 rows written"],
+      ["progress", "100 of 100 rows written"],
+    ]);
+  });
+
   it("filters by creation time and pages newest first", async () => {
     const before = new Date(Date.now() - 1_000).toISOString();
     const ids = [];

@@ -144,7 +144,9 @@ CREATE TRIGGER "reports_record_story"
     NEW."status" IS DISTINCT FROM OLD."status"
     OR NEW."attempts" IS DISTINCT FROM OLD."attempts"
     OR (OLD."expected_rows" IS NULL AND NEW."expected_rows" IS NOT NULL)
-    OR (NEW."expected_rows" > 0
-        AND (4 * OLD."progress_rows") / NEW."expected_rows" < (4 * NEW."progress_rows") / NEW."expected_rows")
+    -- CASE, not AND: PostgreSQL does not promise to test expected_rows > 0 before dividing.
+    OR CASE WHEN NEW."expected_rows" > 0
+            THEN (4 * OLD."progress_rows") / NEW."expected_rows" < (4 * NEW."progress_rows") / NEW."expected_rows"
+            ELSE false END
   )
   EXECUTE FUNCTION "reports_record_story"();
