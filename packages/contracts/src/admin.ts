@@ -160,7 +160,10 @@ export const ZAdminReport = z
     rowCount: z.number().int().nullable(),
     sizeBytes: z.number().int().nullable(),
     blobName: z.string().nullable(),
+    /** The reason the owner is shown. */
     error: z.string().nullable(),
+    /** What actually went wrong (driver and SDK messages): for operators, never shown to the owner. */
+    errorDetail: z.string().nullable(),
   })
   .meta({ id: "AdminReport" });
 export type TAdminReport = z.infer<typeof ZAdminReport>;

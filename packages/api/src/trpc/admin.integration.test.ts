@@ -59,7 +59,8 @@ async function failedReport(owner: string, error = "The export failed 5 times; l
     [report.reportId],
   );
   await testDb.db.pool.query(
-    `UPDATE reports SET status = 'Failed', error = $2, completed_at = now() WHERE id = $1`,
+    `UPDATE reports SET status = 'Failed', error = 'The report could not be generated.', error_detail = $2,
+            completed_at = now() WHERE id = $1`,
     [report.reportId, error],
   );
   return report.reportId;
@@ -107,7 +108,10 @@ describe("admin procedures: what an operator sees", () => {
     expect(page.items[0]).toMatchObject({ ownerId: "carol", status: "Failed" });
 
     const story = await callerFor(operator).admin.reports.story({ reportId });
-    expect(story.report.error).toMatch(/relation missing/);
+    // The detail users are not shown, beside the reason they are.
+    expect(story.report.errorDetail).toMatch(/relation missing/);
+    expect(story.report.error).toBe("The report could not be generated.");
+    expect(story.events.at(-1)!.summary).toMatch(/Processing → Failed: .*relation missing/);
     expect(story.events.map((event) => event.event)).toEqual(["accepted", "relayed", "status", "status"]);
     expect(story.events.at(-1)).toMatchObject({
       event: "status",

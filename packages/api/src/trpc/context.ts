@@ -3,8 +3,8 @@ import type { Logger } from "@reports/runtime";
 import type { AuthUser, AuthVerifier } from "../auth.ts";
 import type { DownloadUrlSigner } from "../download-url.ts";
 import { type AppError, toAppError } from "../errors.ts";
-import type { ReportLimiter } from "../services/report-limits.ts";
 import type { QueueCountsReader } from "../services/admin/broker.ts";
+import type { ReportLimiter } from "../services/report-limits.ts";
 import { resolveTraceparent } from "../traceparent.ts";
 
 /** What the procedures need from the process: one instance each, built at start. */

@@ -121,7 +121,7 @@ export function ReportSearch() {
                 </td>
                 <td>{new Date(item.createdAt).toLocaleString("en-GB")}</td>
                 <td className="num">{item.rowCount === null ? "–" : formatNumber(item.rowCount)}</td>
-                <td className="error-cell">{item.error ?? ""}</td>
+                <td className="error-cell">{item.errorDetail ?? item.error ?? ""}</td>
               </tr>
             ))}
           </tbody>

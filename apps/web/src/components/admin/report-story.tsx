@@ -65,9 +65,17 @@ export function ReportStory({ reportId }: { reportId: string }) {
           ) : null}
           {report.error ? (
             <>
-              <dt>Error</dt>
+              <dt>Reason shown to the user</dt>
               <dd className="error-cell" data-testid="report-error">
                 {report.error}
+              </dd>
+            </>
+          ) : null}
+          {report.errorDetail ? (
+            <>
+              <dt>Error detail</dt>
+              <dd className="error-cell mono" data-testid="report-error-detail">
+                {report.errorDetail}
               </dd>
             </>
           ) : null}

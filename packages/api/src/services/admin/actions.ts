@@ -162,6 +162,7 @@ async function requeueFailedReport(tx: Tx, reportId: string): Promise<boolean> {
     data: {
       status: OPERATOR_REQUEUE.to,
       error: null,
+      errorDetail: null,
       startedAt: null,
       completedAt: null,
       progressRows: 0,

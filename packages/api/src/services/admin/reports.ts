@@ -33,6 +33,7 @@ export const ADMIN_REPORT_SELECT = {
   sizeBytes: true,
   blobName: true,
   error: true,
+  errorDetail: true,
 } satisfies Prisma.ReportSelect;
 
 type AdminReportRow = Prisma.ReportGetPayload<{ select: typeof ADMIN_REPORT_SELECT }>;
@@ -55,6 +56,7 @@ export function toAdminReport(row: AdminReportRow): TAdminReport {
     sizeBytes: row.sizeBytes === null ? null : Number(row.sizeBytes),
     blobName: row.blobName,
     error: row.error,
+    errorDetail: row.errorDetail,
   };
 }
 
@@ -95,8 +97,11 @@ function asRecord(value: Prisma.JsonValue): Record<string, unknown> {
 /** One line saying what a recorded moment was. */
 function summarise(event: string, detail: Record<string, unknown>): string {
   switch (event) {
-    case "status":
-      return `${String(detail.from ?? "?")} → ${String(detail.to ?? "?")}${detail.error ? `: ${String(detail.error)}` : ""}`;
+    case "status": {
+      // Operators read what actually went wrong; the owner's reason when there is no detail.
+      const why = detail.errorDetail ?? detail.error;
+      return `${String(detail.from ?? "?")} → ${String(detail.to ?? "?")}${why ? `: ${String(why)}` : ""}`;
+    }
     case "claimed":
       return `claimed by a worker (attempt ${String(detail.attempts ?? "?")})`;
     case "planned":

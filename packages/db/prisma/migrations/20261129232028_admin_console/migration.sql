@@ -130,7 +130,8 @@ BEGIN
       'expectedRows', NEW."expected_rows",
       'rowCount', NEW."row_count",
       'sizeBytes', NEW."size_bytes",
-      'error', NEW."error"
+      'error', NEW."error",
+      'errorDetail', NEW."error_detail"
     ))
   );
   RETURN NULL;
@@ -150,3 +151,21 @@ CREATE TRIGGER "reports_record_story"
             ELSE false END
   )
   EXECUTE FUNCTION "reports_record_story"();
+
+-- Hand-added: the apps' grants on the new tables (see *_app_roles; packages/db/src/app-roles.integration.test.ts
+-- holds the same table). The story trigger runs as whoever updates a report, so both apps may
+-- add story lines.
+GRANT SELECT, INSERT ON "report_story" TO "reports_web";
+GRANT INSERT ON "report_story" TO "reports_worker";
+GRANT USAGE ON SEQUENCE "report_story_id_seq" TO "reports_web", "reports_worker";
+GRANT SELECT ON "worker_heartbeats" TO "reports_web";
+GRANT SELECT, INSERT, UPDATE, DELETE ON "worker_heartbeats" TO "reports_worker";
+-- The watcher records a dead letter once (ON CONFLICT DO NOTHING RETURNING "id"); the console
+-- reads them and marks a re-drive.
+GRANT SELECT, INSERT ON "dead_letters" TO "reports_worker";
+GRANT SELECT, UPDATE ON "dead_letters" TO "reports_web";
+GRANT SELECT, INSERT ON "admin_actions" TO "reports_web";
+-- The console reads the outbox's bookkeeping (relay lag, a report's relays and its trace),
+-- never the messages' payloads.
+GRANT SELECT ("id", "correlation_id", "traceparent", "created_at", "sent_at", "attempts", "last_error")
+  ON "outbox_messages" TO "reports_web";
