@@ -1,5 +1,5 @@
 // What the apps use; everything else stays inside the package. The tRPC router, its type
-// and the context are in ./trpc.
+// and the context are in ./trpc; the worker's scheduler step is in ./scheduler.
 export {
   ACCEPTED_JWT_ALGORITHMS,
   type AuthConfig,
@@ -23,4 +23,14 @@ export {
   type ReportLimitsConfig,
 } from "./services/report-limits.ts";
 export { getReport, listReports, REPORT_POLL_AFTER_SECONDS, requestReport } from "./services/reports.ts";
+export {
+  createSchedule,
+  DEFAULT_SCHEDULES_MAX_PER_USER,
+  deleteSchedule,
+  getSchedule,
+  listSchedules,
+  pauseSchedule,
+  resumeSchedule,
+  updateSchedule,
+} from "./services/schedules.ts";
 export { isValidTraceparent, resolveTraceparent } from "./traceparent.ts";

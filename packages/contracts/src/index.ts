@@ -9,5 +9,6 @@ export * from "./report-files.ts";
 export * from "./report-lifecycle.ts";
 export * from "./reports.ts";
 export * from "./request-limits.ts";
+export * from "./schedules.ts";
 export * from "./text.ts";
 export * from "./users.ts";

@@ -108,6 +108,10 @@ export const ZReport = z
     downloadUrl: z.url().optional(),
     /** Why a Failed report failed, in words a user can act on. */
     error: z.string().optional(),
+    /** The schedule that created the report (absent once that schedule is deleted). */
+    scheduleId: z.uuid().optional(),
+    /** The occurrence of the schedule the report was created for. */
+    scheduledFor: z.iso.datetime().optional(),
   })
   .meta({ id: "Report" });
 export type TReport = z.infer<typeof ZReport>;

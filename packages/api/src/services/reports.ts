@@ -42,6 +42,8 @@ export const REPORT_SELECT = {
   sizeBytes: true,
   blobName: true,
   error: true,
+  scheduleId: true,
+  scheduledFor: true,
 } satisfies Prisma.ReportSelect;
 
 export type ReportRow = Prisma.ReportGetPayload<{ select: typeof REPORT_SELECT }>;
@@ -78,6 +80,8 @@ export function toReportResource(row: ReportRow, downloadUrl?: string): TReport 
   if (row.sizeBytes !== null) report.sizeBytes = Number(row.sizeBytes);
   if (downloadUrl) report.downloadUrl = downloadUrl;
   if (row.status === "Failed" && row.error) report.error = row.error;
+  if (row.scheduleId) report.scheduleId = row.scheduleId;
+  if (row.scheduledFor) report.scheduledFor = row.scheduledFor.toISOString();
   return report;
 }
 

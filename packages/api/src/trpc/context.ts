@@ -16,6 +16,8 @@ export interface ApiDeps {
   limits?: ReportLimiter | undefined;
   /** The broker's queue counts for the operator console; absent when Service Bus is not configured. */
   broker?: QueueCountsReader | undefined;
+  /** Schedules one user may have (SCHEDULES_MAX_PER_USER); the service's default when absent. */
+  schedulesMaxPerUser?: number | undefined;
 }
 
 export interface CreateContextInnerOptions extends ApiDeps {
@@ -34,6 +36,7 @@ export function createContextInner(options: CreateContextInnerOptions) {
     log: options.log,
     limits: options.limits,
     broker: options.broker,
+    schedulesMaxPerUser: options.schedulesMaxPerUser,
     user: options.user ?? null,
     authError: options.authError,
     traceparent: options.traceparent,
