@@ -35,6 +35,8 @@ describe("loadWorkerConfig", () => {
       EXPORT_RETRY_BASE_MS: 2_000,
       EXPORT_RETRY_MAX_MS: 60_000,
       EXPORT_LOCK_RENEWAL_MS: 1_800_000,
+      SCHEDULER_POLL_INTERVAL_MS: 10_000,
+      SCHEDULER_BATCH_SIZE: 20,
       SHUTDOWN_TIMEOUT_MS: 30_000,
     });
   });

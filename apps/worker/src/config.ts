@@ -55,6 +55,10 @@ export const ZWorkerEnv = z
     EXPORT_RETRY_MAX_MS: zPositiveInt.default(60_000),
     /** How long the SDK keeps renewing a message lock: must cover the longest export. */
     EXPORT_LOCK_RENEWAL_MS: zPositiveInt.default(30 * 60_000),
+    /** Scheduler: the longest sleep between rounds (it wakes earlier when a schedule is due sooner). */
+    SCHEDULER_POLL_INTERVAL_MS: zPositiveInt.default(10_000),
+    /** Scheduler: due schedules fired per round, one short transaction each. */
+    SCHEDULER_BATCH_SIZE: zPositiveInt.max(1_000).default(20),
     /**
      * The whole budget of a graceful stop, measured from the first SIGTERM: in-flight exports
      * may finish until its last seconds, then are aborted and their messages abandoned.

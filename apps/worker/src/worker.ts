@@ -11,6 +11,7 @@ import { startDeadLetterWatcher } from "./consumer/start-dead-letter-watcher.ts"
 import { createRunningDeliveries } from "./heartbeat/running-deliveries.ts";
 import { startHeartbeat } from "./heartbeat/start-heartbeat.ts";
 import { startRelay } from "./relay/start-relay.ts";
+import { startScheduler } from "./scheduler/start-scheduler.ts";
 
 export interface WorkerDependencies {
   log: Logger;
@@ -23,18 +24,22 @@ export interface WorkerDependencies {
   consumer?: boolean;
   deadLetterWatcher?: boolean;
   heartbeat?: boolean;
+  scheduler?: boolean;
 }
 
-/** Connections: the LISTEN one, the relay's statements, and per export a lock + a cursor connection. */
+/**
+ * Connections: the LISTEN one, the relay's statements, and per export a lock + a cursor
+ * connection. The scheduler's transactions go through Prisma's own pool.
+ */
 function poolSizeFor(config: TWorkerEnv) {
   return config.WORKER_CONCURRENCY * 2 + 4;
 }
 
 /**
- * Starts the worker: outbox relay, export consumer and dead-letter watcher. Resolves once
+ * Starts the worker: outbox relay, export consumer, dead-letter watcher and scheduler. Resolves once
  * the database answers, the blob container exists and the receivers are subscribed.
  * `close(deadline)` (default: SHUTDOWN_TIMEOUT_MS from the call) passes the one deadline
- * to all three, then closes the clients the worker created.
+ * to each, then closes the clients the worker created.
  */
 export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies): Promise<Closable> {
   const { log } = deps;
@@ -101,6 +106,15 @@ export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies):
             pool: db.pool,
             log: log.child({ component: "dead-letter-watcher" }),
           });
+    const scheduler =
+      deps.scheduler === false
+        ? undefined
+        : startScheduler({
+            db,
+            batchSize: config.SCHEDULER_BATCH_SIZE,
+            pollIntervalMs: config.SCHEDULER_POLL_INTERVAL_MS,
+            log: log.child({ component: "scheduler" }),
+          });
     // Last: nothing after it can fail, so it never outlives a failed start.
     const heartbeat =
       deps.heartbeat === false
@@ -131,7 +145,7 @@ export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies):
 
     return {
       close: idempotentClose(async (deadline) => {
-        const components: Array<Closable | undefined> = [relay, consumer, watcher];
+        const components: Array<Closable | undefined> = [relay, consumer, watcher, scheduler];
         await Promise.allSettled(components.map((component) => component?.close(deadline)));
         // After the consumer: the goodbye says nothing runs here any more.
         await heartbeat?.close(deadline);

@@ -47,8 +47,8 @@ export interface FireDueSchedulesOptions {
 
 export interface FireDueSchedulesResult {
   firings: ScheduleFiring[];
-  /** When the earliest active schedule is due next (null: none), to sleep until then. */
-  nextDueAt: Date | null;
+  /** Milliseconds until the earliest active schedule is due (0: now; null: none), to sleep until then. */
+  nextDueInMs: number | null;
 }
 
 /**
@@ -73,9 +73,11 @@ export async function fireDueSchedules({
     if (!firing) break;
     firings.push(firing);
   }
-  const [next] = await db.prisma.$queryRaw<Array<{ next_due_at: Date | null }>>`
-    SELECT min(next_run_at) AS next_due_at FROM report_schedules WHERE status = 'Active'`;
-  return { firings, nextDueAt: next?.next_due_at ?? null };
+  // Measured on the database's clock, the one that decides what is due.
+  const [next] = await db.prisma.$queryRaw<Array<{ next_due_in_ms: number | null }>>`
+    SELECT greatest(0, extract(epoch FROM min(next_run_at) - now()) * 1000)::float8 AS next_due_in_ms
+      FROM report_schedules WHERE status = 'Active'`;
+  return { firings, nextDueInMs: next?.next_due_in_ms ?? null };
 }
 
 async function fireNextDueSchedule(tx: Prisma.TransactionClient): Promise<ScheduleFiring | undefined> {
