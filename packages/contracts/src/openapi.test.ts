@@ -45,8 +45,14 @@ describe("createOpenApiDocument", () => {
         "/admin/api/dead-letters",
         "/admin/api/dead-letters/{deadLetterId}",
         "/admin/api/dead-letters/{deadLetterId}/redrive",
+        "/schedules",
+        "/schedules/{scheduleId}",
+        "/schedules/{scheduleId}/pause",
+        "/schedules/{scheduleId}/resume",
       ].sort(),
     );
+    expect(Object.keys(json.paths["/schedules"]!).sort()).toEqual(["get", "post"]);
+    expect(Object.keys(json.paths["/schedules/{scheduleId}"]!).sort()).toEqual(["delete", "get", "patch"]);
     expect(Object.keys(json.paths["/reports/popularity"]!)).toEqual(["post"]);
     expect(Object.keys(json.paths["/reports/{reportId}"]!)).toEqual(["get"]);
     expect(Object.keys(json.paths["/reports"]!)).toEqual(["get"]);

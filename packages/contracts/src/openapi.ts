@@ -9,6 +9,7 @@ import {
   ZReportAccepted,
   ZReportPage,
 } from "./reports.ts";
+import { ZCreateScheduleInput, ZSchedule, ZScheduleChanges, ZScheduleList } from "./schedules.ts";
 
 /** Body of GET /healthz. */
 export const ZHealth = z
@@ -38,6 +39,16 @@ const unavailable: ZodOpenApiResponseObject = {
   ...problem("The database is unreachable; nothing was accepted. Retry after the given delay."),
   headers: z.object({ "Retry-After": retryAfter }),
 };
+
+const scheduleIdPath = z.object({
+  scheduleId: z.uuid().meta({ description: "The id returned by POST /schedules." }),
+});
+const scheduleNotFound = problem("No such schedule for this user.");
+const scheduleIdNotUuid = problem("The id is not a UUID.");
+const scheduleResponse = (description: string): ZodOpenApiResponseObject => ({
+  description,
+  content: { "application/json": { schema: ZSchedule } },
+});
 
 const reportIdPath = z.object({
   reportId: z.uuid().meta({ description: "The id returned by POST /reports/popularity." }),
@@ -72,6 +83,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}) {
     security: [{ bearerAuth: [] }],
     tags: [
       { name: "reports", description: "Request, watch and download reports." },
+      { name: "schedules", description: "Recurring exports: one report per occurrence." },
       { name: "operations", description: "Health." },
       { name: "admin", description: "The operator console's data and actions; the admin role only." },
     ],
@@ -171,6 +183,133 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}) {
             },
             "400": badRequest,
             "401": unauthorized,
+            "503": unavailable,
+          },
+        },
+      },
+      "/schedules": {
+        get: {
+          tags: ["schedules"],
+          operationId: "listSchedules",
+          summary: "List the caller's schedules, newest first",
+          responses: {
+            "200": {
+              description: "Every schedule of the caller's (there are at most SCHEDULES_MAX_PER_USER).",
+              content: { "application/json": { schema: ZScheduleList } },
+            },
+            "401": unauthorized,
+            "503": unavailable,
+          },
+        },
+        post: {
+          tags: ["schedules"],
+          operationId: "createSchedule",
+          summary: "Create a schedule",
+          description:
+            "A recurring export: at each occurrence of `recurrence` in `timeZone` the service creates " +
+            "one report with `parameters`, exactly once per occurrence (after an outage, once for the " +
+            "latest missed occurrence). The reports appear in GET /reports with `scheduleId` and " +
+            "`scheduledFor`. A preset (`daily`, `weekly`, `monthly` at a time of day) or a five-field " +
+            "cron expression, at most one occurrence an hour.",
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: ZCreateScheduleInput } },
+          },
+          responses: {
+            "201": {
+              ...scheduleResponse("Created; `nextRunAt` is its first occurrence."),
+              headers: z.object({
+                Location: z
+                  .string()
+                  .meta({ description: "/schedules/{scheduleId}", example: "/schedules/<uuid>" }),
+              }),
+            },
+            "400": badRequest,
+            "401": unauthorized,
+            "409": problem("The caller already has the most schedules allowed; delete one first."),
+            "503": unavailable,
+          },
+        },
+      },
+      "/schedules/{scheduleId}": {
+        get: {
+          tags: ["schedules"],
+          operationId: "getSchedule",
+          summary: "Get a schedule",
+          requestParams: { path: scheduleIdPath },
+          responses: {
+            "200": scheduleResponse("The schedule."),
+            "400": scheduleIdNotUuid,
+            "401": unauthorized,
+            "404": scheduleNotFound,
+            "503": unavailable,
+          },
+        },
+        patch: {
+          tags: ["schedules"],
+          operationId: "updateSchedule",
+          summary: "Change a schedule",
+          description:
+            "Changes the name, parameters, recurrence or time zone. A new recurrence or time zone " +
+            "moves the next run of an active schedule to its next occurrence after now.",
+          requestParams: { path: scheduleIdPath },
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: ZScheduleChanges } },
+          },
+          responses: {
+            "200": scheduleResponse("The changed schedule."),
+            "400": badRequest,
+            "401": unauthorized,
+            "404": scheduleNotFound,
+            "503": unavailable,
+          },
+        },
+        delete: {
+          tags: ["schedules"],
+          operationId: "deleteSchedule",
+          summary: "Delete a schedule",
+          description: "The reports it created stay (without `scheduleId`).",
+          requestParams: { path: scheduleIdPath },
+          responses: {
+            "204": { description: "Deleted." },
+            "400": scheduleIdNotUuid,
+            "401": unauthorized,
+            "404": scheduleNotFound,
+            "503": unavailable,
+          },
+        },
+      },
+      "/schedules/{scheduleId}/pause": {
+        post: {
+          tags: ["schedules"],
+          operationId: "pauseSchedule",
+          summary: "Pause a schedule",
+          description: "No reports until resumed; pausing a paused schedule changes nothing.",
+          requestParams: { path: scheduleIdPath },
+          responses: {
+            "200": scheduleResponse("The paused schedule (no `nextRunAt`)."),
+            "400": scheduleIdNotUuid,
+            "401": unauthorized,
+            "404": scheduleNotFound,
+            "503": unavailable,
+          },
+        },
+      },
+      "/schedules/{scheduleId}/resume": {
+        post: {
+          tags: ["schedules"],
+          operationId: "resumeSchedule",
+          summary: "Resume a schedule",
+          description:
+            "Reports again from the next occurrence after now; occurrences while paused are skipped. " +
+            "Resuming an active schedule changes nothing.",
+          requestParams: { path: scheduleIdPath },
+          responses: {
+            "200": scheduleResponse("The active schedule."),
+            "400": scheduleIdNotUuid,
+            "401": unauthorized,
+            "404": scheduleNotFound,
             "503": unavailable,
           },
         },

@@ -29,6 +29,8 @@ export interface WebDeps {
   limits: ReportLimiter;
   /** The broker's queue counts for the operator console, when Service Bus is configured. */
   broker?: QueueCountsReader | undefined;
+  /** Schedules one user may have (SCHEDULES_MAX_PER_USER); the service's default when absent. */
+  schedulesMaxPerUser?: number;
 }
 
 /** How the API verifies bearer tokens under this configuration. */
@@ -74,7 +76,15 @@ export function createWebDeps(env: TWebEnv): WebDeps {
     env.SERVICEBUS_CONNECTION_STRING || env.SERVICEBUS_NAMESPACE
       ? createQueueCountsReader(createServiceBusAdministrationClient(env), env.SERVICEBUS_QUEUE)
       : undefined;
-  return { db, auth: createAuthVerifier(authConfig(env)), signer, log, limits, broker };
+  return {
+    db,
+    auth: createAuthVerifier(authConfig(env)),
+    signer,
+    log,
+    limits,
+    broker,
+    schedulesMaxPerUser: env.SCHEDULES_MAX_PER_USER,
+  };
 }
 
 // Kept on globalThis so `next dev` module reloads do not open a new pool each time.

@@ -1,3 +1,4 @@
+import { DEFAULT_SCHEDULES_MAX_PER_USER } from "@reports/api";
 import {
   BLOB_ENV_FIELDS,
   DATABASE_AUTH_ENV_FIELDS,
@@ -90,6 +91,8 @@ export const ZWebEnv = z
     REPORTS_MAX_ACTIVE_PER_USER: zPositiveInt.max(10_000).default(5),
     /** Report requests one user may make per minute (idempotent replays are free); then 429. */
     REPORT_REQUESTS_PER_MINUTE: zPositiveInt.max(100_000).default(20),
+    /** Schedules one user may have; the next POST /schedules answers 409. */
+    SCHEDULES_MAX_PER_USER: zPositiveInt.max(1_000).default(DEFAULT_SCHEDULES_MAX_PER_USER),
   })
   .superRefine(refineBlobEnv, ALWAYS_REFINE)
   .superRefine(refineAuthEnv, ALWAYS_REFINE)

@@ -15,6 +15,9 @@ export const TEST_SECRET = "web-route-tests-secret-at-least-32-chars";
 /** The one development user the route tests' verifier treats as an operator. */
 export const TEST_ADMIN = "test-operator";
 
+/** A small per-user schedule maximum, so route tests reach it. */
+export const TEST_SCHEDULES_MAX_PER_USER = 5;
+
 /** Links that name the blob; the api package's tests download real ones from Azurite. */
 export const testSigner: DownloadUrlSigner = {
   createDownloadUrl: async ({ blobName }) => `https://storage.test/reports/${blobName}?sp=r&sig=test`,
@@ -45,6 +48,7 @@ export function useTestDeps(db: Db): WebDeps {
     signer: testSigner,
     log: createLogger({ name: "web-test", level: "silent" }),
     limits: testLimits(db),
+    schedulesMaxPerUser: TEST_SCHEDULES_MAX_PER_USER,
   };
   setDeps(deps);
   return deps;
