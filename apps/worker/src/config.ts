@@ -5,7 +5,7 @@ import {
   refineServiceBusEnv,
   SERVICE_BUS_ENV_FIELDS,
 } from "@reports/azure";
-import { REPORT_REQUESTS_QUEUE_SETTINGS } from "@reports/contracts";
+import { DEFAULT_FILE_RETENTION_DAYS, REPORT_REQUESTS_QUEUE_SETTINGS } from "@reports/contracts";
 import {
   ALWAYS_REFINE,
   BASE_ENV_FIELDS,
@@ -59,6 +59,15 @@ export const ZWorkerEnv = z
     SCHEDULER_POLL_INTERVAL_MS: zPositiveInt.default(10_000),
     /** Scheduler: due schedules fired per round, one short transaction each. */
     SCHEDULER_BATCH_SIZE: zPositiveInt.max(1_000).default(20),
+    /**
+     * Days a report file is kept: then its reports become Expired and the file is deleted. The
+     * storage lifecycle rule (main.bicep's reportRetentionDays) deletes a day later as a backstop.
+     */
+    FILE_RETENTION_DAYS: zPositiveInt.max(36_500).default(DEFAULT_FILE_RETENTION_DAYS),
+    /** Time between two rounds of the retention loop. */
+    RETENTION_INTERVAL_MS: zPositiveInt.default(15 * 60_000),
+    /** Files expired (and deleted) per step of a retention round. */
+    RETENTION_BATCH_SIZE: zPositiveInt.max(10_000).default(100),
     /**
      * The whole budget of a graceful stop, measured from the first SIGTERM: in-flight exports
      * may finish until its last seconds, then are aborted and their messages abandoned.

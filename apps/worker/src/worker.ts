@@ -11,6 +11,7 @@ import { startDeadLetterWatcher } from "./consumer/start-dead-letter-watcher.ts"
 import { createRunningDeliveries } from "./heartbeat/running-deliveries.ts";
 import { startHeartbeat } from "./heartbeat/start-heartbeat.ts";
 import { startRelay } from "./relay/start-relay.ts";
+import { startRetention } from "./retention/start-retention.ts";
 import { startScheduler } from "./scheduler/start-scheduler.ts";
 
 export interface WorkerDependencies {
@@ -25,21 +26,23 @@ export interface WorkerDependencies {
   deadLetterWatcher?: boolean;
   heartbeat?: boolean;
   scheduler?: boolean;
+  retention?: boolean;
 }
 
 /**
  * Connections: the LISTEN one, the relay's statements, and per export a lock + a cursor
- * connection. The scheduler's transactions go through Prisma's own pool.
+ * connection; the retention loop's statements. The scheduler's transactions go through
+ * Prisma's own pool.
  */
 function poolSizeFor(config: TWorkerEnv) {
-  return config.WORKER_CONCURRENCY * 2 + 4;
+  return config.WORKER_CONCURRENCY * 2 + 5;
 }
 
 /**
- * Starts the worker: outbox relay, export consumer, dead-letter watcher and scheduler. Resolves once
- * the database answers, the blob container exists and the receivers are subscribed.
- * `close(deadline)` (default: SHUTDOWN_TIMEOUT_MS from the call) passes the one deadline
- * to each, then closes the clients the worker created.
+ * Starts the worker: outbox relay, export consumer, dead-letter watcher, scheduler and
+ * retention loop. Resolves once the database answers, the blob container exists and the
+ * receivers are subscribed. `close(deadline)` (default: SHUTDOWN_TIMEOUT_MS from the call)
+ * passes the one deadline to each, then closes the clients the worker created.
  */
 export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies): Promise<Closable> {
   const { log } = deps;
@@ -115,6 +118,17 @@ export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies):
             pollIntervalMs: config.SCHEDULER_POLL_INTERVAL_MS,
             log: log.child({ component: "scheduler" }),
           });
+    const retention =
+      deps.retention === false
+        ? undefined
+        : startRetention({
+            pool: db.pool,
+            container,
+            retentionDays: config.FILE_RETENTION_DAYS,
+            intervalMs: config.RETENTION_INTERVAL_MS,
+            batchSize: config.RETENTION_BATCH_SIZE,
+            log: log.child({ component: "retention" }),
+          });
     // Last: nothing after it can fail, so it never outlives a failed start.
     const heartbeat =
       deps.heartbeat === false
@@ -145,7 +159,7 @@ export async function startWorker(config: TWorkerEnv, deps: WorkerDependencies):
 
     return {
       close: idempotentClose(async (deadline) => {
-        const components: Array<Closable | undefined> = [relay, consumer, watcher, scheduler];
+        const components: Array<Closable | undefined> = [relay, consumer, watcher, scheduler, retention];
         await Promise.allSettled(components.map((component) => component?.close(deadline)));
         // After the consumer: the goodbye says nothing runs here any more.
         await heartbeat?.close(deadline);

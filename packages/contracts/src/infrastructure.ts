@@ -40,3 +40,17 @@ export const REPORT_REQUESTS_QUEUE_SETTINGS = {
   /** ... rather than dropped, so the dead-letter watcher marks its report Failed. */
   deadLetteringOnMessageExpiration: true,
 } as const;
+
+/**
+ * Days a report file is kept (the worker's FILE_RETENTION_DAYS and main.bicep's
+ * reportRetentionDays default to it): the worker's retention loop then marks every report of
+ * the file Expired and deletes the file.
+ */
+export const DEFAULT_FILE_RETENTION_DAYS = 30;
+
+/**
+ * Days the storage lifecycle rule waits beyond the retention period before it deletes a file
+ * itself: a backstop for files the worker did not remove (a run that never completed, a failed
+ * delete), never earlier than the worker, so no Completed report ever points at a deleted file.
+ */
+export const FILE_RETENTION_BACKSTOP_DAYS = 1;
