@@ -83,9 +83,15 @@ param reportsMaxActivePerUser int = 5
 @maxValue(100000)
 param reportRequestsPerMinute int = 20
 
-@description('Days a report file is kept before the storage lifecycle policy deletes it.')
+@description('Days a report file is kept (the worker FILE_RETENTION_DAYS): the worker then marks its reports Expired and deletes it; the storage lifecycle rule deletes what is left fileRetentionBackstopDays later.')
 @minValue(1)
+@maxValue(3650)
 param reportRetentionDays int = 30
+
+@description('Most schedules one user may have (SCHEDULES_MAX_PER_USER).')
+@minValue(1)
+@maxValue(1000)
+param schedulesMaxPerUser int = 20
 
 @description('Deliveries of an export request before it is dead-lettered and its report set Failed: the queue maxDeliveryCount and the worker EXPORT_MAX_DELIVERIES, kept equal by using this one value for both.')
 @minValue(1)
@@ -124,6 +130,26 @@ param relayBatchSize int = 50
 @description('Relay polling fallback in milliseconds (RELAY_POLL_INTERVAL_MS).')
 @minValue(100)
 param relayPollIntervalMs int = 2000
+
+@description('Longest sleep of the worker scheduler between rounds, in milliseconds (SCHEDULER_POLL_INTERVAL_MS): how soon a new or changed schedule is seen.')
+@minValue(1000)
+@maxValue(300000)
+param schedulerPollIntervalMs int = 10000
+
+@description('Due schedules the scheduler fires per round (SCHEDULER_BATCH_SIZE).')
+@minValue(1)
+@maxValue(1000)
+param schedulerBatchSize int = 20
+
+@description('Time between two rounds of the worker retention loop, in milliseconds (RETENTION_INTERVAL_MS).')
+@minValue(10000)
+@maxValue(86400000)
+param retentionIntervalMs int = 900000
+
+@description('Files the retention loop expires and deletes per step (RETENTION_BATCH_SIZE).')
+@minValue(1)
+@maxValue(10000)
+param retentionBatchSize int = 100
 
 @description('How long a relay owns the outbox rows it claimed, in milliseconds (RELAY_LEASE_MS). The duplicate detection window must stay well above it.')
 @minValue(1000)
@@ -196,6 +222,9 @@ param logLevel string = 'info'
 // REPORT_REQUESTS_QUEUE and REPORTS_CONTAINER in packages/contracts.
 var reportRequestsQueue = 'report-requests'
 var reportsContainer = 'reports'
+// Days the storage lifecycle rule waits beyond reportRetentionDays (FILE_RETENTION_BACKSTOP_DAYS
+// in @reports/contracts): never before the worker, so no Completed report points at a deleted file.
+var fileRetentionBackstopDays = 1
 
 // What every app runs before azd has pushed the real images: a public ASP.NET sample that
 // listens on the port ASPNETCORE_HTTP_PORTS names, so the web app's ingress and probes target
@@ -324,6 +353,7 @@ module storage 'core/storage/storage-account.bicep' = {
     containerName: reportsContainer
     reportPrefix: 'popularity/'
     reportRetentionDays: reportRetentionDays
+    backstopDays: fileRetentionBackstopDays
   }
 }
 
@@ -444,6 +474,7 @@ module web 'app/web.bicep' = {
     downloadUrlTtlSeconds: downloadUrlTtlSeconds
     reportsMaxActivePerUser: reportsMaxActivePerUser
     reportRequestsPerMinute: reportRequestsPerMinute
+    schedulesMaxPerUser: schedulesMaxPerUser
     logLevel: logLevel
     minReplicas: webMinReplicas
     maxReplicas: webMaxReplicas
@@ -476,6 +507,11 @@ module worker 'app/worker.bicep' = {
     workerFairnessDeferMs: workerFairnessDeferMs
     relayBatchSize: relayBatchSize
     relayPollIntervalMs: relayPollIntervalMs
+    schedulerPollIntervalMs: schedulerPollIntervalMs
+    schedulerBatchSize: schedulerBatchSize
+    reportRetentionDays: reportRetentionDays
+    retentionIntervalMs: retentionIntervalMs
+    retentionBatchSize: retentionBatchSize
     relayLeaseMs: relayLeaseMs
     exportRetryBaseMs: exportRetryBaseMs
     exportRetryMaxMs: exportRetryMaxMs

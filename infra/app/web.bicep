@@ -81,6 +81,9 @@ param reportsMaxActivePerUser int
 @description('Report requests one user may make per minute (REPORT_REQUESTS_PER_MINUTE).')
 param reportRequestsPerMinute int
 
+@description('Most schedules one user may have (SCHEDULES_MAX_PER_USER).')
+param schedulesMaxPerUser int
+
 @description('pino log level.')
 param logLevel string
 
@@ -166,6 +169,7 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             { name: 'DOWNLOAD_URL_TTL_SECONDS', value: string(downloadUrlTtlSeconds) }
             { name: 'REPORTS_MAX_ACTIVE_PER_USER', value: string(reportsMaxActivePerUser) }
             { name: 'REPORT_REQUESTS_PER_MINUTE', value: string(reportRequestsPerMinute) }
+            { name: 'SCHEDULES_MAX_PER_USER', value: string(schedulesMaxPerUser) }
           ])
           // /healthz answers 503 while the database is unreachable. It drives readiness only:
           // restarting or refusing to start replicas cannot fix a database outage, so the

@@ -63,6 +63,21 @@ param relayBatchSize int
 @description('Relay polling fallback interval in ms (RELAY_POLL_INTERVAL_MS); LISTEN/NOTIFY wakes it sooner.')
 param relayPollIntervalMs int
 
+@description('Longest sleep of the scheduler between rounds in ms (SCHEDULER_POLL_INTERVAL_MS).')
+param schedulerPollIntervalMs int
+
+@description('Due schedules fired per scheduler round (SCHEDULER_BATCH_SIZE).')
+param schedulerBatchSize int
+
+@description('Days a report file is kept before the retention loop expires its reports and deletes it (FILE_RETENTION_DAYS).')
+param reportRetentionDays int
+
+@description('Time between two retention rounds in ms (RETENTION_INTERVAL_MS).')
+param retentionIntervalMs int
+
+@description('Files expired and deleted per retention step (RETENTION_BATCH_SIZE).')
+param retentionBatchSize int
+
 @description('How long a relay owns claimed outbox rows in ms (RELAY_LEASE_MS); after it another relay may resend them, which duplicate detection drops.')
 param relayLeaseMs int
 
@@ -162,6 +177,11 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             { name: 'WORKER_FAIRNESS_DEFER_MS', value: string(workerFairnessDeferMs) }
             { name: 'RELAY_BATCH_SIZE', value: string(relayBatchSize) }
             { name: 'RELAY_POLL_INTERVAL_MS', value: string(relayPollIntervalMs) }
+            { name: 'SCHEDULER_POLL_INTERVAL_MS', value: string(schedulerPollIntervalMs) }
+            { name: 'SCHEDULER_BATCH_SIZE', value: string(schedulerBatchSize) }
+            { name: 'FILE_RETENTION_DAYS', value: string(reportRetentionDays) }
+            { name: 'RETENTION_INTERVAL_MS', value: string(retentionIntervalMs) }
+            { name: 'RETENTION_BATCH_SIZE', value: string(retentionBatchSize) }
             { name: 'RELAY_LEASE_MS', value: string(relayLeaseMs) }
             { name: 'EXPORT_MAX_DELIVERIES', value: string(exportMaxDeliveries) }
             { name: 'EXPORT_RETRY_BASE_MS', value: string(exportRetryBaseMs) }

@@ -7,7 +7,13 @@
 // source (apps/web, apps/worker), which a package must never do: nothing imports it.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { REPORT_REQUESTS_QUEUE, REPORT_REQUESTS_QUEUE_SETTINGS, REPORTS_CONTAINER } from "@reports/contracts";
+import {
+  DEFAULT_FILE_RETENTION_DAYS,
+  FILE_RETENTION_BACKSTOP_DAYS,
+  REPORT_REQUESTS_QUEUE,
+  REPORT_REQUESTS_QUEUE_SETTINGS,
+  REPORTS_CONTAINER,
+} from "@reports/contracts";
 import { parseConfig } from "@reports/runtime";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -203,6 +209,28 @@ describe("names and numbers the code and the infrastructure share", () => {
     expect(Number(mainParam("exportMaxDeliveries").defaultText)).toBe(count);
     // and the worker's own default is that count too
     expect(ZWorkerEnv.shape.EXPORT_MAX_DELIVERIES.parse(undefined)).toBe(count);
+  });
+
+  it("keeps report files as long as the worker's retention does, and lets the lifecycle rule delete only a backstop later", () => {
+    // One parameter feeds the worker's FILE_RETENTION_DAYS and the storage lifecycle rule; its
+    // default, the worker's own default and the contracts' constant are the same number.
+    expect(Number(mainParam("reportRetentionDays").defaultText)).toBe(DEFAULT_FILE_RETENTION_DAYS);
+    expect(ZWorkerEnv.shape.FILE_RETENTION_DAYS.parse(undefined)).toBe(DEFAULT_FILE_RETENTION_DAYS);
+    // Passed on to both modules: the worker's and the storage account's.
+    expect(main.match(/^ {4}reportRetentionDays: reportRetentionDays$/gm)).toHaveLength(2);
+    expect(bicep("app/worker.bicep")).toMatch(
+      /name: 'FILE_RETENTION_DAYS', value: string\(reportRetentionDays\)/,
+    );
+    expect(main).toMatch(
+      /reportRetentionDays: reportRetentionDays\n\s+backstopDays: fileRetentionBackstopDays\n/,
+    );
+    expect(main).toContain(`var fileRetentionBackstopDays = ${FILE_RETENTION_BACKSTOP_DAYS}\n`);
+    expect(FILE_RETENTION_BACKSTOP_DAYS).toBeGreaterThanOrEqual(1);
+    // The rule deletes after (retention + backstop) days, never earlier than the worker.
+    const storage = bicep("core/storage/storage-account.bicep");
+    expect(storage).toMatch(/daysAfterModificationGreaterThan: reportRetentionDays \+ backstopDays\n/);
+    expect(storage).toMatch(/prefixMatch: \['\$\{containerName\}\/\$\{reportPrefix\}'\]/);
+    expect(main).toMatch(/reportPrefix: 'popularity\/'\n/);
   });
 
   it("declares the queue with the contracts' settings (durations as ISO 8601 defaults)", () => {

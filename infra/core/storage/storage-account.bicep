@@ -13,9 +13,13 @@ param containerName string
 @description('Blob name prefix of the report files inside the container, without the container name.')
 param reportPrefix string = 'popularity/'
 
-@description('Days after which a report file is deleted by the lifecycle policy.')
+@description('Days a report file is kept: the worker retention loop then marks its reports Expired and deletes it.')
 @minValue(1)
 param reportRetentionDays int
+
+@description('Days beyond reportRetentionDays after which the lifecycle policy deletes a report file the worker left (a backstop, never before the worker).')
+@minValue(1)
+param backstopDays int
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -49,8 +53,10 @@ resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@20
   }
 }
 
-// Report files are regenerated on request, so old ones are simply deleted; the report
-// row stays Completed and a later download of a deleted file fails with 404 from Blob.
+// The worker's retention loop removes a file after reportRetentionDays and marks its reports
+// Expired first, so no report links to a deleted file. This rule is the backstop, backstopDays
+// later, for files the worker never removed (an export that never completed, a delete that
+// kept failing); it runs about once a day.
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
   parent: storage
   name: 'default'
@@ -70,7 +76,7 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
             actions: {
               baseBlob: {
                 delete: {
-                  daysAfterModificationGreaterThan: reportRetentionDays
+                  daysAfterModificationGreaterThan: reportRetentionDays + backstopDays
                 }
               }
             }
