@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import {
   EMPTY_REPORT_FORM,
   mapServerFieldErrors,
@@ -13,38 +13,8 @@ import {
 } from "../lib/report-form.ts";
 import { describeApiError, readApiError } from "../trpc/errors.ts";
 import { useTRPC } from "../trpc/react.tsx";
+import { Field } from "./form-field.tsx";
 import { useRequestReport } from "./use-request-report.ts";
-
-interface FieldProps {
-  id: string;
-  name: ReportFormField;
-  label: string;
-  hint?: string;
-  error: string | undefined;
-  children: (describedBy: string | undefined) => ReactNode;
-}
-
-function Field({ id, name, label, hint, error, children }: FieldProps) {
-  const hintId = hint ? `${id}-${name}-hint` : undefined;
-  const errorId = error ? `${id}-${name}-error` : undefined;
-  const describedBy = [hintId, errorId].filter(Boolean).join(" ") || undefined;
-  return (
-    <div className={error ? "field field-invalid" : "field"}>
-      <label htmlFor={`${id}-${name}`}>{label}</label>
-      {children(describedBy)}
-      {hint && !error ? (
-        <p className="field-hint" id={hintId}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="field-error" id={errorId} data-field-error={name}>
-          {error}
-        </p>
-      ) : null}
-    </div>
-  );
-}
 
 /**
  * The generate form. Validated with the API's own contract before sending; the server's

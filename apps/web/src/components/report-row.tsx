@@ -125,6 +125,11 @@ export function ReportRow({ report: listed, pollAfterSeconds, newest }: ReportRo
           <h3 className="report-title" id={headingId}>
             {summariseParameters(report.parameters)}
           </h3>
+          {report.scheduledFor ? (
+            <span className="report-scheduled" data-testid="scheduled-for" title={report.scheduledFor}>
+              Scheduled · {new Date(report.scheduledFor).toLocaleString()}
+            </span>
+          ) : null}
           <time
             className="report-age muted"
             dateTime={report.createdAt}
@@ -210,6 +215,25 @@ export function ReportRow({ report: listed, pollAfterSeconds, newest }: ReportRo
                 {retry.isPending ? "Requesting…" : "Try again"}
               </button>
               <span className="muted">Requests a new report with the same parameters.</span>
+            </div>
+            {retry.error ? (
+              <p className="notice notice-error" role="alert">
+                {describeApiError(retry.error)}
+              </p>
+            ) : null}
+          </div>
+        ) : null}
+
+        {report.status === "Expired" ? (
+          <div className="report-body">
+            <p className="muted report-meta" data-testid="expired-note">
+              The file was removed: files are kept for a limited time. Generate the report again for a fresh
+              file.
+            </p>
+            <div className="report-actions">
+              <button type="button" className="button" onClick={tryAgain} disabled={retry.isPending}>
+                {retry.isPending ? "Requesting…" : "Generate again"}
+              </button>
             </div>
             {retry.error ? (
               <p className="notice notice-error" role="alert">
