@@ -1,6 +1,7 @@
-import { REPORT_STATUSES, ZReportChangeNotice, ZReportKind } from "@reports/contracts";
+import { REPORT_STATUSES, ZReportChangeNotice, ZReportKind, ZScheduleStatus } from "@reports/contracts";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ScheduleStatus } from "./generated/prisma/enums.ts";
 import { Prisma, REPORT_EVENTS_CHANNEL, ReportKind, ReportStatus } from "./index.ts";
 import { createTestDatabase, type TestDatabase } from "./testing.ts";
 
@@ -165,6 +166,43 @@ describe("schema.prisma and the migrations agree", () => {
     expect(await enumValues("ReportStatus")).toEqual(REPORT_STATUSES);
     expect(Object.values(ReportKind)).toEqual(ZReportKind.options);
     expect(await enumValues("ReportKind")).toEqual(ZReportKind.options);
+    expect(Object.values(ScheduleStatus)).toEqual(ZScheduleStatus.options);
+    expect(await enumValues("ScheduleStatus")).toEqual(ZScheduleStatus.options);
+  });
+
+  it("keeps one report per schedule and occurrence, and keeps the reports of a deleted schedule", async () => {
+    const { prisma } = test.db;
+    const schedule = await prisma.reportSchedule.create({
+      data: {
+        id: crypto.randomUUID(),
+        ownerId: "alice",
+        name: "Daily",
+        kind: "popularity",
+        parameters: { minRatings: 10 },
+        recurrence: { frequency: "daily", time: "06:00" },
+        cron: "0 6 * * *",
+        timeZone: "UTC",
+        nextRunAt: new Date("2026-12-01T06:00:00Z"),
+      },
+    });
+    const occurrence = new Date("2026-11-30T06:00:00Z");
+    const report = (id: string) => ({
+      id,
+      kind: "popularity" as const,
+      ownerId: "alice",
+      parameters: { minRatings: 10 },
+      scheduleId: schedule.id,
+      scheduledFor: occurrence,
+    });
+    const first = await prisma.report.create({ data: report(crypto.randomUUID()) });
+    await expect(prisma.report.create({ data: report(crypto.randomUUID()) })).rejects.toMatchObject({
+      code: "P2002",
+    });
+    await prisma.reportSchedule.delete({ where: { id: schedule.id } });
+    expect(await prisma.report.findUnique({ where: { id: first.id } })).toMatchObject({
+      scheduleId: null,
+      scheduledFor: occurrence,
+    });
   });
 
   it("bumps a report's version on every update and announces each change on report_events at commit", async () => {
