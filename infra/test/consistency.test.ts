@@ -551,12 +551,15 @@ describe("main.parameters.json", () => {
     expect(unmapped).toEqual([]);
   });
 
-  it("lets azd set what docs/deploy.md offers: the admin's type and id, the storage size, the alert address", () => {
+  it("lets azd set what docs/deploy.md offers: the admin's type and id, the storage size, the file retention, the alert address", () => {
     expect(parameters.databaseAdminPrincipalType?.value).toBe(
       azdReference("DATABASE_ADMIN_PRINCIPAL_TYPE=User"),
     );
     expect(parameters.databaseAdminPrincipalId?.value).toBe(azdReference("DATABASE_ADMIN_PRINCIPAL_ID="));
     expect(parameters.postgresStorageSizeGB?.value).toBe(azdReference("POSTGRES_STORAGE_SIZE_GB=32"));
+    expect(parameters.reportRetentionDays?.value).toBe(
+      azdReference(`REPORT_RETENTION_DAYS=${DEFAULT_FILE_RETENTION_DAYS}`),
+    );
     expect(parameters.alertEmail?.value).toBe(azdReference("ALERT_EMAIL="));
     const docs = readRepoFile("docs/deploy.md");
     for (const variable of [
