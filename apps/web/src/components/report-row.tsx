@@ -2,7 +2,7 @@
 
 import { isFinalReportStatus, type TReport } from "@reports/contracts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useId, useState } from "react";
+import { type ReactNode, useEffect, useId, useState } from "react";
 import {
   formatAge,
   formatBytes,
@@ -39,6 +39,35 @@ function FailureReason({ reason }: { reason: string }) {
     <>
       {first}
       {rest.length > 0 ? <span className="report-error-detail">{rest.join(" · ")}</span> : null}
+    </>
+  );
+}
+
+/** A button that requests a new report with the same parameters, and its error. */
+function RequestAgain({
+  retry,
+  onClick,
+  label,
+  children,
+}: {
+  retry: ReturnType<typeof useRequestReport>;
+  onClick: () => void;
+  label: string;
+  children?: ReactNode;
+}) {
+  return (
+    <>
+      <div className="report-actions">
+        <button type="button" className="button" onClick={onClick} disabled={retry.isPending}>
+          {retry.isPending ? "Requesting…" : label}
+        </button>
+        {children}
+      </div>
+      {retry.error ? (
+        <p className="notice notice-error" role="alert">
+          {describeApiError(retry.error)}
+        </p>
+      ) : null}
     </>
   );
 }
@@ -210,17 +239,9 @@ export function ReportRow({ report: listed, pollAfterSeconds, newest }: ReportRo
               <strong>Why it failed: </strong>
               {report.error ? <FailureReason reason={report.error} /> : "No reason was recorded."}
             </p>
-            <div className="report-actions">
-              <button type="button" className="button" onClick={tryAgain} disabled={retry.isPending}>
-                {retry.isPending ? "Requesting…" : "Try again"}
-              </button>
+            <RequestAgain retry={retry} onClick={tryAgain} label="Try again">
               <span className="muted">Requests a new report with the same parameters.</span>
-            </div>
-            {retry.error ? (
-              <p className="notice notice-error" role="alert">
-                {describeApiError(retry.error)}
-              </p>
-            ) : null}
+            </RequestAgain>
           </div>
         ) : null}
 
@@ -230,16 +251,7 @@ export function ReportRow({ report: listed, pollAfterSeconds, newest }: ReportRo
               The file was removed: files are kept for a limited time. Generate the report again for a fresh
               file.
             </p>
-            <div className="report-actions">
-              <button type="button" className="button" onClick={tryAgain} disabled={retry.isPending}>
-                {retry.isPending ? "Requesting…" : "Generate again"}
-              </button>
-            </div>
-            {retry.error ? (
-              <p className="notice notice-error" role="alert">
-                {describeApiError(retry.error)}
-              </p>
-            ) : null}
+            <RequestAgain retry={retry} onClick={tryAgain} label="Generate again" />
           </div>
         ) : null}
 

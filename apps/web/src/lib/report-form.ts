@@ -28,9 +28,12 @@ export const EMPTY_REPORT_FORM: ReportFormValues = {
   limit: "",
 };
 
-// A number input holding "abc" reports "" in browsers, but typed or pasted values can still
-// be "1.5" or "1e3": keep what is not a plain integer as NaN so the contract rejects it.
-function toInteger(text: string): number | undefined {
+/**
+ * A whole-number field's value: undefined when empty. A number input holding "abc" reports ""
+ * in browsers, but typed or pasted values can still be "1.5" or "1e3": what is not a plain
+ * integer stays NaN so the contract rejects it.
+ */
+export function toInteger(text: string): number | undefined {
   const trimmed = text.trim();
   if (trimmed === "") return undefined;
   return /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;

@@ -12,6 +12,7 @@ import {
   ZScheduleRecurrence,
 } from "@reports/contracts";
 import type { z } from "zod";
+import { toInteger } from "./report-form.ts";
 
 /** How often, as the form's "Repeat" select offers it. */
 export type ScheduleFrequency = TScheduleRecurrence["frequency"];
@@ -59,13 +60,6 @@ export function emptyScheduleForm(timeZone: string): ScheduleFormValues {
     minRatings: String(DEFAULT_MIN_RATINGS),
     limit: "100",
   };
-}
-
-// "1.5" or "1e3" stay NaN so the contract rejects them (see report-form.ts).
-function toInteger(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (trimmed === "") return undefined;
-  return /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
 }
 
 function toRecurrence(values: ScheduleFormValues): Record<string, unknown> {

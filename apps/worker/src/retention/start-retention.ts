@@ -1,6 +1,7 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { type Closable, computeBackoffMs, idempotentClose, type Logger, sleep } from "@reports/runtime";
+import type { Closable, Logger } from "@reports/runtime";
 import type pg from "pg";
+import { startPeriodicLoop } from "../periodic-loop.ts";
 import { expireFiles } from "./expire-files.ts";
 
 export interface StartRetentionOptions {
@@ -19,41 +20,23 @@ export interface StartRetentionOptions {
 const DEFAULT_BACKOFF = { baseMs: 1_000, maxMs: 60_000 };
 
 /**
- * The retention loop: every `intervalMs` (at once after a full batch, with backoff after an
- * error) one round of `expireFiles`. Every worker instance runs one; the rounds are safe to
- * run at the same time (guarded updates, idempotent deletes).
+ * The retention loop: every `intervalMs` (at once after a full batch) one round of
+ * `expireFiles`. Every worker instance runs one; the rounds are safe to run at the same time
+ * (guarded updates, idempotent deletes).
  */
 export function startRetention(options: StartRetentionOptions): Closable {
-  const { log, batchSize } = options;
-  const backoff = options.backoff ?? DEFAULT_BACKOFF;
-  const stop = new AbortController();
-
-  const loop = (async () => {
-    let failures = 0;
-    while (!stop.signal.aborted) {
-      let waitMs = options.intervalMs;
-      try {
-        const result = await expireFiles(options);
-        if (result.expiredReports > 0 || result.deletedFiles > 0) {
-          log.info({ ...result, retentionDays: options.retentionDays }, "expired report files removed");
-        }
-        if (failures > 0) log.info({ afterFailures: failures }, "retention recovered");
-        failures = 0;
-        if (result.expiredFiles === batchSize || result.deletedFiles === batchSize) waitMs = 0;
-      } catch (err) {
-        failures += 1;
-        waitMs = computeBackoffMs(failures, backoff);
-        log.warn({ err, attempt: failures, retryInMs: waitMs }, "retention round failed; backing off");
+  const { log, batchSize, retentionDays } = options;
+  return startPeriodicLoop({
+    name: "retention",
+    log,
+    backoff: options.backoff ?? DEFAULT_BACKOFF,
+    async round() {
+      const result = await expireFiles(options);
+      if (result.expiredReports > 0 || result.deletedFiles > 0) {
+        log.info({ ...result, retentionDays }, "expired report files removed");
       }
-      if (waitMs > 0) await sleep(waitMs, stop.signal);
-    }
-  })();
-
-  return {
-    // Stops after the round in progress; its steps are short and each is safe to cut off.
-    close: idempotentClose(async (deadline) => {
-      stop.abort();
-      await deadline.drainUntil().settle(loop);
-    }),
-  };
+      const full = result.expiredFiles === batchSize || result.deletedFiles === batchSize;
+      return full ? 0 : options.intervalMs;
+    },
+  });
 }

@@ -1,6 +1,7 @@
 import { fireDueSchedules } from "@reports/api/scheduler";
 import type { Db } from "@reports/db";
-import { type Closable, computeBackoffMs, idempotentClose, type Logger, sleep } from "@reports/runtime";
+import type { Closable, Logger } from "@reports/runtime";
+import { startPeriodicLoop } from "../periodic-loop.ts";
 
 export interface StartSchedulerOptions {
   db: Db;
@@ -26,41 +27,22 @@ const MIN_WAIT_MS = 200;
  */
 export function startScheduler(options: StartSchedulerOptions): Closable {
   const { db, batchSize, pollIntervalMs, log } = options;
-  const backoff = options.backoff ?? DEFAULT_BACKOFF;
-  const stop = new AbortController();
-
-  const loop = (async () => {
-    let failures = 0;
-    while (!stop.signal.aborted) {
-      let waitMs = pollIntervalMs;
-      try {
-        const { firings, nextDueInMs } = await fireDueSchedules({ db, batchSize });
-        for (const firing of firings) {
-          if (firing.kind === "created") log.info(firing, "scheduled report created");
-          else if (firing.kind === "paused")
-            log.warn(firing, "schedule paused: its parameters are not valid");
-          else log.info(firing, "occurrence had its report already");
-        }
-        if (failures > 0) log.info({ afterFailures: failures }, "scheduler recovered");
-        failures = 0;
-        if (firings.length === batchSize) continue;
-        // A due schedule another instance holds right now is that instance's: do not spin on it.
-        if (nextDueInMs !== null) waitMs = Math.min(pollIntervalMs, Math.max(MIN_WAIT_MS, nextDueInMs));
-      } catch (err) {
-        failures += 1;
-        waitMs = computeBackoffMs(failures, backoff);
-        log.warn({ err, attempt: failures, retryInMs: waitMs }, "scheduler round failed; backing off");
+  return startPeriodicLoop({
+    name: "scheduler",
+    log,
+    backoff: options.backoff ?? DEFAULT_BACKOFF,
+    async round() {
+      const { firings, nextDueInMs } = await fireDueSchedules({ db, batchSize });
+      for (const firing of firings) {
+        if (firing.kind === "created") log.info(firing, "scheduled report created");
+        else if (firing.kind === "paused") log.warn(firing, "schedule paused: its parameters are not valid");
+        else log.info(firing, "occurrence had its report already");
       }
-      await sleep(waitMs, stop.signal);
-    }
-  })();
-
-  return {
-    // Stops after the round in progress: each firing is one short transaction, so the round
-    // ends well within the drain.
-    close: idempotentClose(async (deadline) => {
-      stop.abort();
-      await deadline.drainUntil().settle(loop);
-    }),
-  };
+      if (firings.length === batchSize) return 0;
+      // A due schedule another instance holds right now is that instance's: do not spin on it.
+      return nextDueInMs === null
+        ? pollIntervalMs
+        : Math.min(pollIntervalMs, Math.max(MIN_WAIT_MS, nextDueInMs));
+    },
+  });
 }
