@@ -34,6 +34,9 @@ describe("checkCronExpression", () => {
     expect(checkCronExpression("every day")).toBeDefined();
     expect(checkCronExpression("*/5 * * * *")).toBe("occurs more than once every 60 minutes");
     expect(checkCronExpression("0,30 6 * * *")).toBe("occurs more than once every 60 minutes");
+    // Too often only on a day years away (29 February) is still too often.
+    expect(checkCronExpression("*/5 * 29 2 *")).toBe("occurs more than once every 60 minutes");
+    expect(checkCronExpression("*/10 9 * * 1")).toBe("occurs more than once every 60 minutes");
     expect(checkCronExpression("0 6 30 2 *")).toBe("the expression never occurs");
   });
 });

@@ -110,23 +110,34 @@ function cronOf(expression: string, timeZone: string): Cron {
   return new Cron(expression, { timezone: timeZone, mode: "5-part" });
 }
 
-/** How many upcoming occurrences the interval check looks at (at least two days of hourly runs). */
-const INTERVAL_CHECK_RUNS = 60;
+/**
+ * The interval check looks at the eight days from the first occurrence on (an expression that
+ * fires more often than allowed on some day shows it there), at most this many occurrences.
+ */
+const INTERVAL_CHECK_RUNS = 200;
+const INTERVAL_CHECK_HORIZON_MS = 8 * 24 * 60 * 60_000;
 
 /** Why a cron expression cannot be a schedule's, or undefined when it can. */
 export function checkCronExpression(expression: string): string | undefined {
-  let runs: Date[];
+  let cron: Cron;
+  let previous: Date | null;
+  const now = new Date();
   try {
-    runs = cronOf(expression, "UTC").nextRuns(INTERVAL_CHECK_RUNS, new Date());
+    cron = cronOf(expression, "UTC");
+    previous = cron.nextRun(now);
   } catch (err) {
     // croner's messages name the field ("Invalid value for minute: 61").
     return (err as Error).message.replace(/^CronPattern: /, "");
   }
-  if (runs.length === 0) return "the expression never occurs";
-  for (let i = 1; i < runs.length; i++) {
-    if (runs[i]!.getTime() - runs[i - 1]!.getTime() < SCHEDULE_MIN_INTERVAL_MINUTES * 60_000) {
+  if (previous === null) return "the expression never occurs";
+  const horizon = previous.getTime() + INTERVAL_CHECK_HORIZON_MS;
+  for (let i = 1; i < INTERVAL_CHECK_RUNS && previous.getTime() <= horizon; i++) {
+    const next = cron.nextRun(previous);
+    if (next === null) break;
+    if (next.getTime() - previous.getTime() < SCHEDULE_MIN_INTERVAL_MINUTES * 60_000) {
       return `occurs more than once every ${SCHEDULE_MIN_INTERVAL_MINUTES} minutes`;
     }
+    previous = next;
   }
   return undefined;
 }
