@@ -61,12 +61,14 @@ describe("schedules router (server-side caller)", () => {
   it("answers NOT_FOUND for another user's schedule, BAD_REQUEST with field errors, UNAUTHORIZED without a user", async () => {
     const { scheduleId } = await callerFor("bob").schedules.create(DAILY);
     const alice = callerFor("alice");
-    for (const call of [
-      alice.schedules.get({ scheduleId }),
-      alice.schedules.pause({ scheduleId }),
-      alice.schedules.delete({ scheduleId }),
-    ]) {
-      expect((await trpcError(call)).code).toBe("NOT_FOUND");
+    // One at a time: a rejection nobody awaits yet would be reported as unhandled.
+    const calls = [
+      () => alice.schedules.get({ scheduleId }),
+      () => alice.schedules.pause({ scheduleId }),
+      () => alice.schedules.delete({ scheduleId }),
+    ];
+    for (const call of calls) {
+      expect((await trpcError(call())).code).toBe("NOT_FOUND");
     }
     const bad = await trpcError(
       alice.schedules.create({ name: "x", recurrence: { frequency: "cron", expression: "*/1 * * * *" } }),
