@@ -32,6 +32,11 @@ let db: Db;
 beforeAll(async () => {
   testDb = await createTestDatabase({ name: "api_schedules" });
   db = testDb.db;
+  // The genres the schedules below name (a genre the catalogue lacks is refused).
+  const artist = await db.prisma.artist.create({ data: { name: "Genres" } });
+  await db.prisma.album.createMany({
+    data: ["Jazz", "Rock"].map((genre) => ({ title: genre, artistId: artist.id, releaseYear: 2000, genre })),
+  });
 });
 
 afterAll(async () => {
@@ -128,6 +133,32 @@ describe("schedules of a user", () => {
     expect(
       (await rejection(getSchedule({ db, user: alice, input: { scheduleId: mine.scheduleId } }))).code,
     ).toBe("NOT_FOUND");
+  });
+
+  it("stores the catalogue's spelling of a genre and refuses a genre the catalogue lacks", async () => {
+    const artist = await db.prisma.artist.create({ data: { name: "Genre test" } });
+    await db.prisma.album.create({
+      data: { title: "G", artistId: artist.id, releaseYear: 2000, genre: "Jazz" },
+    });
+    const schedule = await createSchedule({
+      db,
+      user: alice,
+      input: {
+        name: "jazz",
+        parameters: { genre: "jazz" },
+        recurrence: { frequency: "daily", time: "06:00" },
+      },
+    });
+    expect(schedule.parameters.genre).toBe("Jazz");
+    const unknown = await rejection(
+      updateSchedule({
+        db,
+        user: alice,
+        input: { scheduleId: schedule.scheduleId, changes: { parameters: { genre: "Polka" } } },
+      }),
+    );
+    expect(unknown.code).toBe("BAD_REQUEST");
+    expect(unknown.fieldErrors?.map((error) => error.field)).toEqual(["parameters.genre"]);
   });
 
   it("refuses bad input with field errors and a schedule past the per-user maximum with 409", async () => {

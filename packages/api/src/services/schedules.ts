@@ -16,6 +16,7 @@ import type { Db, Prisma } from "@reports/db";
 import type { z } from "zod";
 import type { AuthUser } from "../auth.ts";
 import { AppError, parseInput } from "../errors.ts";
+import { resolveGenre } from "./catalogue.ts";
 
 /** Schedules one user may have when the deployment does not say (SCHEDULES_MAX_PER_USER). */
 export const DEFAULT_SCHEDULES_MAX_PER_USER = 20;
@@ -75,6 +76,12 @@ function toJson(value: unknown): Prisma.InputJsonObject {
 }
 
 /** The first occurrence after `now`; a recurrence without one was refused by its contract. */
+/** The parameters with the catalogue's spelling of their genre; an unknown genre is a 400. */
+async function withCatalogueGenre(db: Db, parameters: TPopularityReportParameters) {
+  if (!parameters.genre) return parameters;
+  return { ...parameters, genre: await resolveGenre(db, parameters.genre, "parameters.genre") };
+}
+
 function firstRunAfter(cron: string, timeZone: string, now: Date): Date {
   const next = nextOccurrence(cron, timeZone, now);
   if (!next) throw new AppError("BAD_REQUEST", "The recurrence never occurs.");
@@ -100,10 +107,9 @@ export async function createSchedule({
   input,
   maxPerUser = DEFAULT_SCHEDULES_MAX_PER_USER,
 }: CreateScheduleArgs): Promise<TSchedule> {
-  const { name, kind, parameters, recurrence, timeZone }: TCreateScheduleInput = parseInput(
-    ZCreateScheduleInput,
-    input,
-  );
+  const parsed: TCreateScheduleInput = parseInput(ZCreateScheduleInput, input);
+  const { name, kind, recurrence, timeZone } = parsed;
+  const parameters = await withCatalogueGenre(db, parsed.parameters);
   const cron = cronExpressionOf(recurrence);
   const now = new Date();
   const nextRunAt = firstRunAfter(cron, timeZone, now);
@@ -205,7 +211,8 @@ export async function updateSchedule({ db, user, input }: UpdateScheduleArgs): P
   const current = await getOwnedScheduleOrThrow(db, user, scheduleId);
   const data: Prisma.ReportScheduleUpdateManyMutationInput = {};
   if (changes.name !== undefined) data.name = changes.name;
-  if (changes.parameters !== undefined) data.parameters = toJson(changes.parameters);
+  if (changes.parameters !== undefined)
+    data.parameters = toJson(await withCatalogueGenre(db, changes.parameters));
   if (changes.recurrence !== undefined || changes.timeZone !== undefined) {
     const cron = changes.recurrence ? cronExpressionOf(changes.recurrence) : current.cron;
     const timeZone = changes.timeZone ?? current.timeZone;

@@ -1,4 +1,5 @@
 import { ZProblem, ZSchedule, ZScheduleList } from "@reports/contracts";
+import { seedCatalogue } from "@reports/db/seed";
 import { createTestDatabase, type TestDatabase } from "@reports/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setDeps } from "../../server/deps.ts";
@@ -14,6 +15,8 @@ let bobToken: string;
 
 beforeAll(async () => {
   testDb = await createTestDatabase({ name: "web_schedules" });
+  // The catalogue's genres (Jazz among them): a schedule's genre must be one of them.
+  await seedCatalogue({ pool: testDb.db.pool, albums: 200, ratings: 0, seed: 1 });
   useTestDeps(testDb.db);
   [aliceToken, bobToken] = await Promise.all([tokenFor("alice"), tokenFor("bob")]);
 });
