@@ -94,6 +94,26 @@ describe("ZCreateScheduleInput", () => {
     ).toBe("UTC");
   });
 
+  it("refuses text PostgreSQL cannot store", () => {
+    for (const name of ["a\u0000b", "\ud800"]) {
+      const result = ZCreateScheduleInput.safeParse({
+        name,
+        recurrence: { frequency: "daily", time: "06:00" },
+      });
+      expect(result.error?.issues.map((issue) => issue.path.join("."))).toEqual(["name"]);
+    }
+    for (const expression of ["0 6 * * *\u0000", "0 6 * * \ud800"]) {
+      expect(checkCronExpression(expression)).toBeDefined();
+    }
+    expect(
+      ZCreateScheduleInput.safeParse({
+        name: "x",
+        recurrence: { frequency: "daily", time: "06:00" },
+        timeZone: "UTC\u0000",
+      }).success,
+    ).toBe(false);
+  });
+
   it("names each bad field", () => {
     const result = ZCreateScheduleInput.safeParse({
       name: "",

@@ -1,6 +1,7 @@
 import { Cron } from "croner";
 import { z } from "zod";
 import { DEFAULT_MIN_RATINGS, ZPopularityReportParameters, ZReportKind } from "./reports.ts";
+import { isStorableText, STORABLE_TEXT_MESSAGE } from "./text.ts";
 
 // Scheduled exports: a schedule creates one report per occurrence of its recurrence, in its
 // time zone. The recurrence is a preset (daily, weekly, monthly at a time of day) or a
@@ -163,7 +164,13 @@ export function latestOccurrence(cron: string, timeZone: string, at: Date): Date
 export const ZScheduleStatus = z.enum(["Active", "Paused"]);
 export type TScheduleStatus = z.infer<typeof ZScheduleStatus>;
 
-const ZScheduleName = z.string().trim().min(1).max(100).meta({ example: "Weekly jazz top 100" });
+const ZScheduleName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine(isStorableText, { message: STORABLE_TEXT_MESSAGE })
+  .meta({ example: "Weekly jazz top 100" });
 
 /** Input of createSchedule; also the body of POST /schedules. */
 export const ZCreateScheduleInput = z

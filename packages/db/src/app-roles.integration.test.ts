@@ -17,7 +17,10 @@ const EXPECTED: Record<string, { reports_web: Privilege[]; reports_worker: Privi
   ratings: { reports_web: [], reports_worker: ["SELECT"] },
   // (the worker inserts the reports its scheduler creates)
   reports: { reports_web: ["SELECT", "INSERT", "UPDATE"], reports_worker: ["SELECT", "INSERT", "UPDATE"] },
-  report_schedules: { reports_web: ["SELECT", "INSERT", "UPDATE", "DELETE"], reports_worker: ["SELECT", "UPDATE"] },
+  report_schedules: {
+    reports_web: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+    reports_worker: ["SELECT", "UPDATE"],
+  },
   // (the web app may also read the outbox's id column alone: Prisma's INSERT ... RETURNING "id")
   outbox_messages: { reports_web: ["INSERT"], reports_worker: ["SELECT", "INSERT", "UPDATE"] },
   report_request_limits: { reports_web: ["SELECT", "INSERT", "UPDATE", "DELETE"], reports_worker: [] },
