@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { getReport as getReportResource } from "@reports/api";
+import { POPULARITY_FILE } from "@reports/contracts";
 import { createTestDatabase, type TestDatabase } from "@reports/db/testing";
 import { type RunningAzurite, startAzurite } from "@reports/local-stack";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -17,14 +18,18 @@ const signer = {
   createDownloadUrl: async ({ blobName }: { blobName: string }) => `https://files.test/${blobName}`,
 };
 
-/** A report in `status` that completed `daysAgo` days ago with `blobName` (uploaded with it). */
+/**
+ * A report in `status` that completed `daysAgo` days ago naming `blobName` (uploaded with it):
+ * by default its own file, named as the report file format names it.
+ */
 async function insertReport(
   status: "Completed" | "Failed",
   daysAgo: number,
-  blobName: string | null,
+  file: string | null | "own" = "own",
   ownerId = "alice",
 ): Promise<string> {
   const id = randomUUID();
+  const blobName = file === "own" ? POPULARITY_FILE.blobName(id) : file;
   await database.db.pool.query(
     `INSERT INTO reports (id, kind, owner_id, parameters, status, created_at, updated_at, completed_at, blob_name, row_count, size_bytes)
      VALUES ($1, 'popularity', $2, '{"minRatings": 10}', $3, now() - make_interval(days => $4), now(),
@@ -56,16 +61,17 @@ beforeEach(async () => {
 
 describe("expireFiles", () => {
   it("removes files past the period and marks every report of each Expired; younger files and other reports stay", async () => {
-    const old = uniqueBlob();
-    const shared = uniqueBlob();
-    const young = uniqueBlob("2026/11/25");
     const unrelated = uniqueBlob();
     await container.getBlockBlobClient(unrelated).upload("x", 1);
-    const oldReport = await insertReport("Completed", 31, old);
-    // Two reports served by one file: the first completed 31 days ago, the second joined it 2 days ago.
-    const sharedFirst = await insertReport("Completed", 31, shared, "bob");
+    const oldReport = await insertReport("Completed", 31);
+    const old = POPULARITY_FILE.blobName(oldReport);
+    // Two reports served by one file (identical requests may share one): the first completed
+    // 31 days ago, the second joined it 2 days ago.
+    const sharedFirst = await insertReport("Completed", 31, "own", "bob");
+    const shared = POPULARITY_FILE.blobName(sharedFirst);
     const sharedLater = await insertReport("Completed", 2, shared, "carol");
-    const youngReport = await insertReport("Completed", 5, young);
+    const youngReport = await insertReport("Completed", 5);
+    const young = POPULARITY_FILE.blobName(youngReport);
     const failed = await insertReport("Failed", 40, null);
 
     const result = await expireFiles({ pool: database.db.pool, container, retentionDays: 30, batchSize: 10 });
@@ -112,8 +118,8 @@ describe("expireFiles", () => {
   });
 
   it("retries a delete that failed: the reports are Expired at once, the file goes in a later round", async () => {
-    const blobName = uniqueBlob();
-    const id = await insertReport("Completed", 45, blobName);
+    const id = await insertReport("Completed", 45);
+    const blobName = POPULARITY_FILE.blobName(id);
     const unreachable = {
       getBlockBlobClient: () => ({
         deleteIfExists: async () => {
@@ -140,7 +146,7 @@ describe("expireFiles", () => {
 
   it("works a backlog off in batches", async () => {
     const ids = [];
-    for (let i = 0; i < 5; i++) ids.push(await insertReport("Completed", 60, uniqueBlob()));
+    for (let i = 0; i < 5; i++) ids.push(await insertReport("Completed", 60));
     const first = await expireFiles({ pool: database.db.pool, container, retentionDays: 30, batchSize: 2 });
     expect(first).toMatchObject({ expiredFiles: 2, deletedFiles: 2 });
     for (let round = 0; round < 3; round++) {
@@ -156,10 +162,10 @@ describe("expireFiles", () => {
 
 describe("the worker's retention loop", () => {
   it("expires files older than FILE_RETENTION_DAYS on its own", async () => {
-    const old = uniqueBlob();
-    const young = uniqueBlob();
-    const oldReport = await insertReport("Completed", 3, old);
-    const youngReport = await insertReport("Completed", 0, young);
+    const oldReport = await insertReport("Completed", 3);
+    const youngReport = await insertReport("Completed", 0);
+    const old = POPULARITY_FILE.blobName(oldReport);
+    const young = POPULARITY_FILE.blobName(youngReport);
     const config = loadWorkerConfig({
       NODE_ENV: "test",
       DATABASE_URL: database.url,
