@@ -145,6 +145,60 @@ describe("/schedules", () => {
     await expectProblem(await getRoute(request("/schedules/not-a-uuid"), params("not-a-uuid")), 400);
   });
 
+  it("answers every malformed body or id with a 4xx problem, never a 5xx", async () => {
+    const weekly = WEEKLY.recurrence;
+    const bodies: unknown[] = [
+      null,
+      [],
+      "text",
+      42,
+      { ...WEEKLY, name: "a\u0000b" },
+      { ...WEEKLY, name: "\ud800" },
+      { ...WEEKLY, name: "x".repeat(10_000) },
+      { ...WEEKLY, name: { nested: true } },
+      { ...WEEKLY, recurrence: null },
+      { ...WEEKLY, recurrence: [] },
+      { ...WEEKLY, recurrence: { ...weekly, frequency: "hourly" } },
+      { ...WEEKLY, recurrence: { ...weekly, time: "24:00" } },
+      { ...WEEKLY, recurrence: { ...weekly, time: "06:00\u0000" } },
+      { ...WEEKLY, recurrence: { ...weekly, dayOfWeek: "funday" } },
+      { ...WEEKLY, recurrence: { frequency: "monthly", dayOfMonth: 1e308, time: "06:00" } },
+      { ...WEEKLY, recurrence: { frequency: "cron", expression: "\u0000" } },
+      { ...WEEKLY, recurrence: { frequency: "cron", expression: "0 6 * * * * * *" } },
+      { ...WEEKLY, recurrence: { frequency: "cron", expression: "@reboot" } },
+      { ...WEEKLY, recurrence: { frequency: "cron", expression: "0 6 31 2 *" } },
+      { ...WEEKLY, timeZone: "../../etc/passwd" },
+      { ...WEEKLY, timeZone: "\ud800" },
+      { ...WEEKLY, timeZone: 5 },
+      { ...WEEKLY, parameters: { genre: "\u0000" } },
+      { ...WEEKLY, parameters: { genre: "Polka" } },
+      { ...WEEKLY, parameters: { minRatings: -1 } },
+      { ...WEEKLY, kind: "revenue" },
+    ];
+    for (const body of bodies) {
+      const response = await create(body);
+      expect(response.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+    }
+    const { scheduleId } = ZSchedule.parse(await (await create(WEEKLY)).json());
+    for (const body of [
+      "null",
+      "[]",
+      '{"name": null}',
+      '{"recurrence": {"frequency": "cron", "expression": "* * * * *"}}',
+    ]) {
+      const response = await patchRoute(
+        request(`/schedules/${scheduleId}`, { method: "PATCH", body }),
+        params(scheduleId),
+      );
+      expect(response.status, body).toBe(400);
+    }
+    for (const id of ["x", "%00", "00000000-0000-0000-0000-00000000000g", "'; DROP TABLE reports; --"]) {
+      const response = await getRoute(request(`/schedules/${encodeURIComponent(id)}`), params(id));
+      expect(response.status, id).toBe(400);
+    }
+  });
+
   it("answers 409 once the caller has the most schedules allowed", async () => {
     const token = await tokenFor("many-schedules");
     for (let i = 0; i < TEST_SCHEDULES_MAX_PER_USER; i++) {
